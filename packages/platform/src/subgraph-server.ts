@@ -1,0 +1,69 @@
+import type { AddressInfo } from 'node:net';
+import { ApolloServer, type BaseContext } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { buildSubgraphSchema, type GraphQLResolverMap } from '@apollo/subgraph';
+import { expressMiddleware } from '@as-integrations/express5';
+import express, { type Request } from 'express';
+import type { DocumentNode } from 'graphql';
+import { formatError, observabilityPlugin } from './graphql-observability';
+import type { ReadinessCheck } from './health';
+import { createHttpApp, type HttpApp } from './http-server';
+import type { Logger } from './logger';
+import type { ServiceMetrics } from './metrics';
+
+export interface SubgraphServerOptions<TContext extends BaseContext> {
+  name: string;
+  typeDefs: DocumentNode;
+  resolvers: GraphQLResolverMap<TContext>;
+  /** Builds the per-request context: identity, fresh DataLoaders, services. */
+  context: (req: Request) => Promise<TContext>;
+  readiness: Record<string, ReadinessCheck>;
+  logger: Logger;
+  metrics: ServiceMetrics;
+  production: boolean;
+  slowOperationMs: number;
+  /** Largest request body accepted (the gateway sends queries and variables, never files). */
+  bodyLimit?: string;
+}
+
+export interface SubgraphServer {
+  http: HttpApp;
+  listen(port: number, host: string): Promise<AddressInfo>;
+  /** Stops accepting requests and waits for the in-flight ones (bounded by the drain plugin). */
+  stop(): Promise<void>;
+}
+
+/** A federation subgraph on an HTTP server configured here, not by startStandaloneServer. */
+export async function createSubgraphServer<TContext extends BaseContext>(
+  options: SubgraphServerOptions<TContext>,
+): Promise<SubgraphServer> {
+  const http = createHttpApp({ metrics: options.metrics, readiness: options.readiness });
+  const apollo = new ApolloServer<TContext>({
+    schema: buildSubgraphSchema([{ typeDefs: options.typeDefs, resolvers: options.resolvers }]),
+    introspection: !options.production,
+    includeStacktraceInErrorResponses: !options.production,
+    formatError: formatError(options.production),
+    csrfPrevention: true,
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer: http.server, stopGracePeriodMillis: 10_000 }),
+      ApolloServerPluginLandingPageDisabled(),
+      observabilityPlugin({
+        metrics: options.metrics,
+        logger: options.logger,
+        slowOperationMs: options.slowOperationMs,
+      }),
+    ],
+  });
+  await apollo.start();
+  http.app.use(
+    '/graphql',
+    express.json({ limit: options.bodyLimit ?? '2mb' }),
+    expressMiddleware(apollo, { context: async ({ req }) => options.context(req) }),
+  );
+  return {
+    http,
+    listen: (port, host) => http.listen(port, host),
+    stop: () => apollo.stop(),
+  };
+}
