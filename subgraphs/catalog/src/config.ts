@@ -1,0 +1,25 @@
+import os from 'node:os';
+import { z } from 'zod';
+import { baseEnv, defaultPoolSize, loadConfig, port, urlWithScheme } from '@polystore/platform';
+
+export const CURRENCIES = ['EUR', 'USD', 'GBP'] as const;
+
+export const catalogEnv = {
+  ...baseEnv,
+  PORT: port(4002),
+  /** mongodb:// URL with the catalog's own credentials (FerretDB locally, MongoDB under compose). */
+  MONGO_URL: urlWithScheme('mongodb', 'mongodb+srv'),
+  /** Database name; defaults to the one in MONGO_URL's path, else `catalog`. */
+  CATALOG_DB_NAME: z.string().regex(/^[A-Za-z0-9_-]{1,63}$/).optional(),
+  CATALOG_DB_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(defaultPoolSize(os.availableParallelism())),
+  /** The currency every price is kept in. */
+  STORE_CURRENCY: z.enum(CURRENCIES).default('EUR'),
+  /** Seconds categories stay in the in-process cache. */
+  CATEGORY_CACHE_TTL_SECONDS: z.coerce.number().int().min(0).max(3600).default(30),
+};
+
+export type CatalogConfig = ReturnType<typeof loadCatalogConfig>;
+
+export function loadCatalogConfig(env: NodeJS.ProcessEnv = process.env) {
+  return loadConfig('catalog', catalogEnv, env);
+}
