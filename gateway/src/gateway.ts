@@ -1,0 +1,87 @@
+import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { expressMiddleware } from '@as-integrations/express5';
+import express from 'express';
+import {
+  createHttpApp,
+  createLogger,
+  createMetrics,
+  formatError,
+  observabilityPlugin,
+  type HttpApp,
+  type Logger,
+  type ServiceMetrics,
+} from '@polystore/platform';
+import type { GatewayConfig } from './config';
+
+export interface Gateway {
+  http: HttpApp;
+  logger: Logger;
+  metrics: ServiceMetrics;
+  listen(port: number, host: string): Promise<AddressInfo>;
+  stop(): Promise<void>;
+}
+
+/** The subgraph names and URLs a supergraph declares (`@join__graph(name:, url:)`). */
+export function subgraphsOf(supergraphSdl: string): { name: string; url: string }[] {
+  return [...supergraphSdl.matchAll(/@join__graph\(name: "([^"]+)", url: "([^"]+)"\)/g)].map((m) => ({
+    name: m[1]!,
+    url: m[2]!,
+  }));
+}
+
+/** ApolloGateway + ApolloServer on an HTTP server configured here (not startStandaloneServer's defaults). */
+export async function createGateway(config: GatewayConfig, deps: { logger?: Logger } = {}): Promise<Gateway> {
+  const logger = deps.logger ?? createLogger('gateway', config.LOG_LEVEL);
+  const metrics = createMetrics('gateway');
+  const production = config.NODE_ENV === 'production';
+  const supergraphSdl = readFileSync(config.SUPERGRAPH_PATH, 'utf8');
+  const subgraphs = subgraphsOf(supergraphSdl).map((s) => ({ ...s, url: config.subgraphUrls[s.name] ?? s.url }));
+
+  const gateway = new ApolloGateway({
+    supergraphSdl,
+    buildService: ({ name, url }) => new RemoteGraphQLDataSource({ url: config.subgraphUrls[name] ?? url }),
+  });
+
+  const http = createHttpApp({
+    metrics,
+    readiness: Object.fromEntries(
+      subgraphs.map((s) => [
+        s.name,
+        async () => {
+          const response = await fetch(new URL('/readyz', s.url), { signal: AbortSignal.timeout(1500) });
+          if (!response.ok) throw new Error(`HTTP ${response.status}`);
+        },
+      ]),
+    ),
+  });
+  const apollo = new ApolloServer({
+    gateway,
+    introspection: !production,
+    includeStacktraceInErrorResponses: !production,
+    formatError: formatError(production),
+    csrfPrevention: true,
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer: http.server, stopGracePeriodMillis: 10_000 }),
+      ApolloServerPluginLandingPageDisabled(),
+      observabilityPlugin({ metrics, logger, slowOperationMs: config.SLOW_OPERATION_MS }),
+    ],
+  });
+  await apollo.start();
+  http.app.use(
+    '/graphql',
+    express.json({ limit: config.BODY_LIMIT }),
+    expressMiddleware(apollo, { context: async () => ({}) }),
+  );
+  return {
+    http,
+    logger,
+    metrics,
+    listen: (port, host) => http.listen(port, host),
+    stop: () => apollo.stop(),
+  };
+}
