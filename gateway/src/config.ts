@@ -11,9 +11,17 @@ export const gatewayEnv = {
   CORS_ORIGINS: z
     .string()
     .default('')
-    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean)),
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
   /** Largest request body; above it the gateway answers 413 before parsing. */
-  BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/).default('2mb'),
+  BODY_LIMIT: z
+    .string()
+    .regex(/^\d+(b|kb|mb)$/)
+    .default('2mb'),
 };
 
 export type GatewayConfig = ReturnType<typeof loadGatewayConfig> & {
@@ -26,7 +34,12 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env) {
   const subgraphUrls: Record<string, string> = {};
   for (const [key, value] of Object.entries(env)) {
     const match = /^([A-Z][A-Z0-9]*)_URL$/.exec(key);
-    if (match && value && /^https?:\/\//.test(value) && !['GRAPH', 'REDIS', 'MONGO', 'ELASTICSEARCH'].includes(match[1]!)) {
+    if (
+      match &&
+      value &&
+      /^https?:\/\//.test(value) &&
+      !['GRAPH', 'REDIS', 'MONGO', 'ELASTICSEARCH'].includes(match[1]!)
+    ) {
       subgraphUrls[match[1]!.toLowerCase()] = value;
     }
   }

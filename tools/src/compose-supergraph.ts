@@ -30,7 +30,11 @@ export function compose(sdlByName: Record<string, string>, manifest: Manifest = 
   if (result.errors) {
     return { ok: false, errors: result.errors.map((e) => `${e.extensions?.['code'] ?? 'ERROR'}: ${e.message}`) };
   }
-  return { ok: true, supergraphSdl: `${result.supergraphSdl.trimEnd()}\n`, hints: result.hints.map((h) => h.toString()) };
+  return {
+    ok: true,
+    supergraphSdl: `${result.supergraphSdl.trimEnd()}\n`,
+    hints: result.hints.map((h) => h.toString()),
+  };
 }
 
 export function composeFromRepository(dir = schemaDir()): ComposeResult {
@@ -59,7 +63,9 @@ function main(): void {
       /* missing counts as different */
     }
     if (committed !== result.supergraphSdl) {
-      console.error('schema/supergraph.graphql is not what the subgraphs compose to. Run `npm run compose` and commit it.');
+      console.error(
+        'schema/supergraph.graphql is not what the subgraphs compose to. Run `npm run compose` and commit it.',
+      );
       process.exit(1);
     }
     console.log('supergraph is up to date');

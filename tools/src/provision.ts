@@ -52,7 +52,8 @@ export async function provisionDatabase(adminUrl: string, spec: ServiceDatabase,
     }
     await admin.query(`REVOKE ALL ON DATABASE ${ident(spec.database)} FROM PUBLIC`);
     await admin.query(`GRANT ALL ON DATABASE ${ident(spec.database)} TO ${ident(spec.owner.name)}`);
-    if (spec.app) await admin.query(`GRANT CONNECT, TEMPORARY ON DATABASE ${ident(spec.database)} TO ${ident(spec.app.name)}`);
+    if (spec.app)
+      await admin.query(`GRANT CONNECT, TEMPORARY ON DATABASE ${ident(spec.database)} TO ${ident(spec.app.name)}`);
   });
   if (!spec.app) return;
   const app = ident(spec.app.name);
@@ -66,7 +67,9 @@ export async function provisionDatabase(adminUrl: string, spec: ServiceDatabase,
     await admin.query(
       `ALTER DEFAULT PRIVILEGES FOR ROLE ${owner} IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO ${app}`,
     );
-    await admin.query(`ALTER DEFAULT PRIVILEGES FOR ROLE ${owner} IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO ${app}`);
+    await admin.query(
+      `ALTER DEFAULT PRIVILEGES FOR ROLE ${owner} IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO ${app}`,
+    );
     await admin.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${app}`);
     await admin.query(`GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO ${app}`);
   });
@@ -100,12 +103,16 @@ export function specsFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceDatab
 async function main(): Promise<void> {
   const adminUrl = process.env['POSTGRES_ADMIN_URL'];
   if (!adminUrl) {
-    console.error('POSTGRES_ADMIN_URL is not set: nothing to provision (an external PostgreSQL is provisioned by its owner)');
+    console.error(
+      'POSTGRES_ADMIN_URL is not set: nothing to provision (an external PostgreSQL is provisioned by its owner)',
+    );
     return;
   }
   for (const spec of specsFromEnv()) {
     await provisionDatabase(adminUrl, spec);
-    console.error(`provisioned database ${spec.database} (owner ${spec.owner.name}${spec.app ? `, app ${spec.app.name}` : ''})`);
+    console.error(
+      `provisioned database ${spec.database} (owner ${spec.owner.name}${spec.app ? `, app ${spec.app.name}` : ''})`,
+    );
   }
 }
 

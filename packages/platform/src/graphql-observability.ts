@@ -14,14 +14,35 @@ const KNOWN_CODES = new Set<string>([
   'BAD_REQUEST',
 ]);
 
-/** The root fields an operation selects (fragments at the root are rare and not counted). */
-function rootFields(operation: OperationDefinitionNode): string[] {
-  return operation.selectionSet.selections.flatMap((s) => (s.kind === Kind.FIELD ? [s.name.value] : []));
+/**
+ * The representations of a federation `_entities` request, if the operation is one: the
+ * argument's variable (the gateway always sends `$representations`) or an inline list.
+ */
+function entityRepresentations(
+  operation: OperationDefinitionNode,
+  variables: Record<string, unknown> | undefined,
+): unknown[] | undefined {
+  for (const selection of operation.selectionSet.selections) {
+    if (selection.kind !== Kind.FIELD || selection.name.value !== '_entities') continue;
+    const argument = selection.arguments?.find((a) => a.name.value === 'representations')?.value;
+    if (argument?.kind === Kind.VARIABLE) {
+      const value = variables?.[argument.name.value];
+      return Array.isArray(value) ? value : [];
+    }
+    if (argument?.kind === Kind.LIST) {
+      return argument.values.map((v) => {
+        if (v.kind !== Kind.OBJECT) return {};
+        const typename = v.fields.find((f) => f.name.value === '__typename')?.value;
+        return { __typename: typename?.kind === Kind.STRING ? typename.value : undefined };
+      });
+    }
+    return [];
+  }
+  return undefined;
 }
 
-function countEntities(metrics: ServiceMetrics, variables: Record<string, unknown> | undefined): void {
-  const representations = variables?.['representations'];
-  if (!Array.isArray(representations)) return;
+function countEntities(metrics: ServiceMetrics, representations: unknown[] | undefined): void {
+  if (!representations) return;
   const byType = new Map<string, number>();
   for (const r of representations) {
     const typename = (r as { __typename?: unknown })?.__typename;
@@ -55,7 +76,7 @@ export function observabilityPlugin(options: {
           if (!operation) return;
           operationName = metrics.operationLabel(request.operationName ?? operation.name?.value);
           operationType = operation.operation;
-          if (rootFields(operation).includes('_entities')) countEntities(metrics, request.variables);
+          countEntities(metrics, entityRepresentations(operation, request.variables));
         },
         async didEncounterErrors({ errors }) {
           for (const error of errors) {

@@ -15,7 +15,8 @@ import type { ServiceMetrics } from './metrics';
 export interface SubgraphServerOptions<TContext extends BaseContext> {
   name: string;
   typeDefs: DocumentNode;
-  resolvers: GraphQLResolverMap<TContext>;
+  /** Resolvers typed by the subgraph's generated `Resolvers` type (graphql-codegen). */
+  resolvers: object;
   /** Builds the per-request context: identity, fresh DataLoaders, services. */
   context: (req: Request) => Promise<TContext>;
   readiness: Record<string, ReadinessCheck>;
@@ -40,7 +41,9 @@ export async function createSubgraphServer<TContext extends BaseContext>(
 ): Promise<SubgraphServer> {
   const http = createHttpApp({ metrics: options.metrics, readiness: options.readiness });
   const apollo = new ApolloServer<TContext>({
-    schema: buildSubgraphSchema([{ typeDefs: options.typeDefs, resolvers: options.resolvers }]),
+    schema: buildSubgraphSchema([
+      { typeDefs: options.typeDefs, resolvers: options.resolvers as GraphQLResolverMap<TContext> },
+    ]),
     introspection: !options.production,
     includeStacktraceInErrorResponses: !options.production,
     formatError: formatError(options.production),

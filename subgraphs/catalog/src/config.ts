@@ -10,7 +10,10 @@ export const catalogEnv = {
   /** mongodb:// URL with the catalog's own credentials (FerretDB locally, MongoDB under compose). */
   MONGO_URL: urlWithScheme('mongodb', 'mongodb+srv'),
   /** Database name; defaults to the one in MONGO_URL's path, else `catalog`. */
-  CATALOG_DB_NAME: z.string().regex(/^[A-Za-z0-9_-]{1,63}$/).optional(),
+  CATALOG_DB_NAME: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,63}$/)
+    .optional(),
   CATALOG_DB_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(defaultPoolSize(os.availableParallelism())),
   /** The currency every price is kept in. */
   STORE_CURRENCY: z.enum(CURRENCIES).default('EUR'),

@@ -13,6 +13,8 @@ export interface ProductDoc {
   price: { amount: number; currency: (typeof CURRENCIES)[number] };
   category: string;
   attributes: { name: string; value: string }[];
+  /** Derived from attributes on every write: `name=value`, lower-cased; what filters match on. */
+  attributeKeys: string[];
   stock: number;
   status: ProductStatus;
   version: number;
@@ -40,6 +42,7 @@ const productSchema = new Schema<ProductDoc>(
     },
     category: { type: String, required: true },
     attributes: { type: [{ _id: false, name: String, value: String }], default: [] },
+    attributeKeys: { type: [String], default: [] },
     stock: { type: Number, required: true, min: 0, default: 0 },
     status: { type: String, required: true, enum: ['ACTIVE', 'ARCHIVED'], default: 'ACTIVE' },
     version: { type: Number, required: true, default: 1 },

@@ -16,6 +16,6 @@ export class CategoryRepository {
   }
 
   all(): Promise<CategoryDoc[]> {
-    return this.models.Category.find({}).sort({ name: 1 }).lean<CategoryDoc[]>();
+    return this.models.Category.find({}).sort({ name: 1 }).lean<CategoryDoc[]>().exec();
   }
 }

@@ -22,11 +22,16 @@ export class CategoryService {
   async create(raw: unknown): Promise<CategoryDoc> {
     const input = parseInput(createCategoryInput, raw);
     try {
-      const created = await this.repository.insert({ _id: input.slug, name: input.name, description: input.description });
+      const created = await this.repository.insert({
+        _id: input.slug,
+        name: input.name,
+        description: input.description,
+      });
       this.cache.clear();
       return created;
     } catch (error) {
-      if (error instanceof SlugTakenError) throw conflict(`Category ${input.slug} already exists`, { field: 'input.slug' });
+      if (error instanceof SlugTakenError)
+        throw conflict(`Category ${input.slug} already exists`, { field: 'input.slug' });
       throw error;
     }
   }

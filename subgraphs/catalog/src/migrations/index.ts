@@ -17,7 +17,7 @@ export const catalogMigrations: MongoMigration[] = [
         { key: { category: 1, status: 1, _id: -1 }, name: 'category_status_newest' },
         { key: { 'price.amount': 1, _id: 1 }, name: 'price_amount' },
         { key: { nameKey: 1, _id: 1 }, name: 'name_key' },
-        { key: { 'attributes.name': 1, 'attributes.value': 1 }, name: 'attributes' },
+        { key: { attributeKeys: 1 }, name: 'attribute_keys' },
       ]);
     },
   },

@@ -68,7 +68,11 @@ async function acquire(locks: Collection<LockRow>, owner: string): Promise<void>
       { _id: 'lock', at: { $lt: new Date(Date.now() - LOCK_STALE_MS) } },
       { owner, at: new Date() },
     );
-    if (!stale) throw new Error('another migration run holds the lock (_migration_lock); try again when it ends');
+    if (!stale) {
+      throw new Error('another migration run holds the lock (_migration_lock); try again when it ends', {
+        cause: error,
+      });
+    }
   }
 }
 

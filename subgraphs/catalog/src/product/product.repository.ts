@@ -15,6 +15,11 @@ const SORTS: Record<ProductSort, { field: '_id' | 'price.amount' | 'nameKey'; di
 
 export type SortKey = string | number;
 
+/** The searchable form of one attribute: `name=value`, lower-cased and trimmed. */
+export function attributeKey(name: string, value: string): string {
+  return `${name.trim().toLowerCase()}=${value.trim().toLowerCase()}`;
+}
+
 export function sortKeyOf(product: ProductDoc, sort: ProductSort): SortKey[] {
   switch (SORTS[sort].field) {
     case '_id':
@@ -52,19 +57,22 @@ export class ProductRepository {
       filter,
       { $set: set, $inc: { version: 1 } },
       { new: true, lean: true, runValidators: true },
-    );
+    ).exec();
     if (updated) return updated as ProductDoc;
-    if (expectedVersion != null && (await this.models.Product.exists({ _id: id }))) throw new StaleVersionError();
+    if (expectedVersion != null && (await this.models.Product.exists({ _id: id }).exec()))
+      throw new StaleVersionError();
     return null;
   }
 
   /** One query for any number of ids: the DataLoader behind every entity reference. */
   findByIds(ids: readonly string[]): Promise<ProductDoc[]> {
-    return this.models.Product.find({ _id: { $in: [...ids] } }).lean<ProductDoc[]>();
+    return this.models.Product.find({ _id: { $in: [...ids] } })
+      .lean<ProductDoc[]>()
+      .exec();
   }
 
   findBySku(sku: string): Promise<ProductDoc | null> {
-    return this.models.Product.findOne({ sku }).lean<ProductDoc>();
+    return this.models.Product.findOne({ sku }).lean<ProductDoc>().exec();
   }
 
   /** Keyset pagination: `limit` rows strictly after the cursor's sort key. */
@@ -83,15 +91,15 @@ export class ProductRepository {
     }
     const order: Record<string, SortOrder> =
       field === '_id' ? { _id: direction } : { [field]: direction, _id: direction };
-    return this.models.Product.find(query).sort(order).limit(limit).lean<ProductDoc[]>();
+    return this.models.Product.find(query).sort(order).limit(limit).lean<ProductDoc[]>().exec();
   }
 
   count(filter: ProductFilter): Promise<number> {
-    return this.models.Product.countDocuments(this.toQuery(filter));
+    return this.models.Product.countDocuments(this.toQuery(filter)).exec();
   }
 
   estimatedCount(): Promise<number> {
-    return this.models.Product.estimatedDocumentCount();
+    return this.models.Product.estimatedDocumentCount().exec();
   }
 
   private toQuery(filter: ProductFilter): QueryFilter<ProductDoc> {
@@ -106,8 +114,11 @@ export class ProductRepository {
     if (filter.inStock === true) query.stock = { $gt: 0 };
     if (filter.inStock === false) query.stock = 0;
     if (filter.attributes?.length) {
+      // Each attribute filter must hold (AND); within one, any of its values (OR). Matched on the
+      // derived `attributeKeys` ("name=value", lower-cased), which one multikey index serves —
+      // and which FerretDB can query, unlike $elemMatch on sub-document fields.
       query.$and = filter.attributes.map((a) => ({
-        attributes: { $elemMatch: { name: a.name, value: { $in: a.values } } },
+        attributeKeys: { $in: a.values.map((v) => attributeKey(a.name, v)) },
       }));
     }
     return query;

@@ -1,5 +1,13 @@
 import { v7 as uuidv7 } from 'uuid';
-import { badUserInput, conflict, decodeCursor, encodeCursor, notFound, parseInput, toConnection } from '@polystore/platform';
+import {
+  badUserInput,
+  conflict,
+  decodeCursor,
+  encodeCursor,
+  notFound,
+  parseInput,
+  toConnection,
+} from '@polystore/platform';
 import { z } from 'zod';
 import type { CategoryService } from '../category/category.service';
 import type { ProductDoc } from '../models';
@@ -11,7 +19,13 @@ import {
   type ProductFilter,
   type ProductSort,
 } from './product.inputs';
-import { SkuTakenError, sortKeyOf, StaleVersionError, type ProductRepository } from './product.repository';
+import {
+  attributeKey,
+  SkuTakenError,
+  sortKeyOf,
+  StaleVersionError,
+  type ProductRepository,
+} from './product.repository';
 
 const cursorShape = z.union([z.tuple([z.string()]), z.tuple([z.union([z.string(), z.number()]), z.string()])]);
 
@@ -39,11 +53,13 @@ export class ProductService {
         _id: uuidv7(),
         ...input,
         nameKey: input.name.toLowerCase(),
+        attributeKeys: input.attributes.map((a) => attributeKey(a.name, a.value)),
         status: 'ACTIVE',
         version: 1,
       });
     } catch (error) {
-      if (error instanceof SkuTakenError) throw conflict(`A product with sku ${input.sku} already exists`, { field: 'input.sku' });
+      if (error instanceof SkuTakenError)
+        throw conflict(`A product with sku ${input.sku} already exists`, { field: 'input.sku' });
       throw error;
     }
   }
@@ -56,6 +72,7 @@ export class ProductService {
     const { expectedVersion, ...changes } = input;
     const set: Partial<ProductDoc> = Object.fromEntries(Object.entries(changes).filter(([, v]) => v != null));
     if (set.name) set.nameKey = set.name.toLowerCase();
+    if (set.attributes) set.attributeKeys = set.attributes.map((a) => attributeKey(a.name, a.value));
     try {
       const updated = await this.products.update(id, set, expectedVersion);
       if (!updated) throw notFound('Product', id);

@@ -1,0 +1,41 @@
+import type { CodegenConfig } from '@graphql-codegen/cli';
+
+// Resolver types for each subgraph, generated from its SDL in schema/ (npm run generate).
+// Mappers tie each GraphQL type to the record its resolvers actually return.
+const shared = {
+  federation: true,
+  useIndexSignature: true,
+  enumsAsTypes: true,
+  useTypeImports: true,
+  scalars: { DateTime: 'Date' },
+};
+
+const config: CodegenConfig = {
+  overwrite: true,
+  generates: {
+    'subgraphs/accounts/src/generated/graphql.ts': {
+      schema: 'schema/accounts.graphql',
+      plugins: ['typescript', 'typescript-resolvers'],
+      config: {
+        ...shared,
+        contextType: '../context#AccountsContext',
+        mappers: { User: '../user/user.repository#UserRecord' },
+      },
+    },
+    'subgraphs/catalog/src/generated/graphql.ts': {
+      schema: 'schema/catalog.graphql',
+      plugins: ['typescript', 'typescript-resolvers'],
+      config: {
+        ...shared,
+        contextType: '../context#CatalogContext',
+        mappers: {
+          Product: '../models#ProductDoc',
+          Category: '../models#CategoryDoc',
+          ProductConnection: '../product/product.service#ProductPage',
+        },
+      },
+    },
+  },
+};
+
+export default config;

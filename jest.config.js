@@ -1,0 +1,48 @@
+// Three suites: unit tests beside the code (no stores), integration tests against the real stores
+// of the local stack (*.integration.test.ts), end-to-end tests through the gateway (e2e/).
+const swc = [
+  '@swc/jest',
+  {
+    jsc: { target: 'es2023', parser: { syntax: 'typescript' }, keepClassNames: true },
+    module: { type: 'commonjs' },
+    sourceMaps: 'inline',
+  },
+];
+
+const base = {
+  testEnvironment: 'node',
+  transform: { '^.+\\.(t|j)sx?$': swc },
+  // ESM-only dependencies are compiled to CommonJS like our own code.
+  transformIgnorePatterns: ['/node_modules/(?!(uuid|@faker-js)/)'],
+  moduleNameMapper: {
+    '^@polystore/platform$': '<rootDir>/packages/platform/src/index.ts',
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+  },
+  modulePathIgnorePatterns: ['<rootDir>/.tools/', '<rootDir>/.data/', '/dist/'],
+  testPathIgnorePatterns: ['/node_modules/', '/dist/', '<rootDir>/.tools/', '<rootDir>/.data/'],
+};
+
+module.exports = {
+  projects: [
+    {
+      ...base,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/**/src/**/*.test.ts', '<rootDir>/tools/**/*.test.ts'],
+      testPathIgnorePatterns: [...base.testPathIgnorePatterns, '\\.integration\\.test\\.ts$', '\\.e2e\\.test\\.ts$'],
+    },
+    {
+      ...base,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/**/*.integration.test.ts'],
+      globalSetup: '<rootDir>/test-support/global-setup.ts',
+      testTimeout: 30_000,
+    },
+    {
+      ...base,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/e2e/**/*.e2e.test.ts'],
+      globalSetup: '<rootDir>/test-support/global-setup.ts',
+      testTimeout: 60_000,
+    },
+  ],
+};

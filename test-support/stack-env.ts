@@ -1,0 +1,42 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+
+const ROOT = path.resolve(__dirname, '..');
+
+/**
+ * Connection variables of the stack the tests run against: the environment first (compose, CI
+ * with external stores), then .data/stack.env written by `scripts/stack up`.
+ */
+export function stackEnv(): Record<string, string> {
+  const file = path.join(ROOT, '.data', 'stack.env');
+  const fromFile: Record<string, string> = {};
+  if (existsSync(file)) {
+    for (const line of readFileSync(file, 'utf8').split('\n')) {
+      const match = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim());
+      if (match) fromFile[match[1]!] = match[2]!;
+    }
+  }
+  const merged: Record<string, string> = { ...fromFile };
+  for (const [key, value] of Object.entries(process.env))
+    if (value !== undefined && key in fromFile) merged[key] = value;
+  for (const key of ['POSTGRES_ADMIN_URL', 'MONGO_URL', 'REDIS_URL', 'ELASTICSEARCH_URL']) {
+    const value = process.env[key];
+    if (value) merged[key] = value;
+  }
+  return merged;
+}
+
+export function requireVar(env: Record<string, string>, name: string): string {
+  const value = env[name];
+  if (!value) {
+    throw new Error(
+      `${name} is not set and .data/stack.env has no value for it: start the stores with \`scripts/stack up\``,
+    );
+  }
+  return value;
+}
+
+/** A short random suffix for per-test-file databases. */
+export function uniqueSuffix(): string {
+  return `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 7)}`;
+}
