@@ -13,9 +13,10 @@ const base = {
   testEnvironment: 'node',
   transform: { '^.+\\.(t|j)sx?$': swc },
   // ESM-only dependencies are compiled to CommonJS like our own code.
-  transformIgnorePatterns: ['/node_modules/(?!(uuid|@faker-js)/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(uuid|@faker-js|@prisma/schema-engine-wasm)/)'],
   moduleNameMapper: {
     '^@polystore/platform$': '<rootDir>/packages/platform/src/index.ts',
+    '^@polystore/(accounts|catalog)/dist/(.*)$': '<rootDir>/subgraphs/$1/src/$2',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   modulePathIgnorePatterns: ['<rootDir>/.tools/', '<rootDir>/.data/', '/dist/'],

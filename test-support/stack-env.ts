@@ -13,7 +13,7 @@ export function stackEnv(): Record<string, string> {
   if (existsSync(file)) {
     for (const line of readFileSync(file, 'utf8').split('\n')) {
       const match = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim());
-      if (match) fromFile[match[1]!] = match[2]!;
+      if (match) fromFile[match[1]!] = match[2]!.replace(/^'(.*)'$/, '$1');
     }
   }
   const merged: Record<string, string> = { ...fromFile };

@@ -296,27 +296,27 @@ write_stack_env() {
     echo "# Written by scripts/stack up: how to reach the local stack. Local credentials; never commit."
     if ! is_external postgres; then
       local pg="127.0.0.1:$PG_PORT"
-      echo "POSTGRES_ADMIN_URL=postgresql://postgres:$PG_SUPERUSER_PASSWORD@$pg/postgres"
+      echo "POSTGRES_ADMIN_URL='postgresql://postgres:$PG_SUPERUSER_PASSWORD@$pg/postgres'"
       for svc in $PG_SERVICES; do
         local up="${svc^^}"
         local owner_pw="PG_${up}_OWNER_PASSWORD" app_pw="PG_${up}_APP_PASSWORD"
-        echo "${up}_DATABASE_URL=postgresql://$svc:${!app_pw}@$pg/$svc"
-        echo "${up}_MIGRATE_DATABASE_URL=postgresql://${svc}_owner:${!owner_pw}@$pg/$svc"
+        echo "${up}_DATABASE_URL='postgresql://$svc:${!app_pw}@$pg/$svc'"
+        echo "${up}_MIGRATE_DATABASE_URL='postgresql://${svc}_owner:${!owner_pw}@$pg/$svc'"
       done
-      echo "CATALOG_PG_PASSWORD=$PG_CATALOG_PASSWORD"
+      echo "CATALOG_PG_PASSWORD='$PG_CATALOG_PASSWORD'"
     fi
     if ! is_external mongo; then
-      echo "MONGO_URL=mongodb://catalog:$PG_CATALOG_PASSWORD@127.0.0.1:$MONGO_PORT/catalog?authMechanism=PLAIN&directConnection=true"
+      echo "MONGO_URL='mongodb://catalog:$PG_CATALOG_PASSWORD@127.0.0.1:$MONGO_PORT/catalog?authMechanism=PLAIN&directConnection=true'"
     fi
     if ! is_external redis; then
-      echo "REDIS_URL=redis://admin:$REDIS_ADMIN_PASSWORD@127.0.0.1:$REDIS_PORT"
-      echo "GATEWAY_REDIS_URL=redis://gateway:$REDIS_GATEWAY_PASSWORD@127.0.0.1:$REDIS_PORT"
-      echo "ACCOUNTS_REDIS_URL=redis://accounts:$REDIS_ACCOUNTS_PASSWORD@127.0.0.1:$REDIS_PORT"
-      echo "CART_REDIS_URL=redis://cart:$REDIS_CART_PASSWORD@127.0.0.1:$REDIS_PORT"
-      echo "EVENTS_REDIS_URL=redis://events:$REDIS_EVENTS_PASSWORD@127.0.0.1:$REDIS_PORT"
+      echo "REDIS_URL='redis://admin:$REDIS_ADMIN_PASSWORD@127.0.0.1:$REDIS_PORT'"
+      echo "GATEWAY_REDIS_URL='redis://gateway:$REDIS_GATEWAY_PASSWORD@127.0.0.1:$REDIS_PORT'"
+      echo "ACCOUNTS_REDIS_URL='redis://accounts:$REDIS_ACCOUNTS_PASSWORD@127.0.0.1:$REDIS_PORT'"
+      echo "CART_REDIS_URL='redis://cart:$REDIS_CART_PASSWORD@127.0.0.1:$REDIS_PORT'"
+      echo "EVENTS_REDIS_URL='redis://events:$REDIS_EVENTS_PASSWORD@127.0.0.1:$REDIS_PORT'"
     fi
     if ! is_external elasticsearch; then
-      echo "ELASTICSEARCH_URL=http://127.0.0.1:$ES_PORT"
+      echo "ELASTICSEARCH_URL='http://127.0.0.1:$ES_PORT'"
     fi
   } >"$STACK_ENV"
   umask 022

@@ -56,7 +56,7 @@ export class ProductRepository {
     const updated = await this.models.Product.findOneAndUpdate(
       filter,
       { $set: set, $inc: { version: 1 } },
-      { new: true, lean: true, runValidators: true },
+      { returnDocument: 'after', lean: true, runValidators: true },
     ).exec();
     if (updated) return updated as ProductDoc;
     if (expectedVersion != null && (await this.models.Product.exists({ _id: id }).exec()))

@@ -1,0 +1,66 @@
+import pg from 'pg';
+import { databaseFromUrl, provisionDatabase, roleFromUrl } from '../tools/src/provision';
+import { requireVar, stackEnv, uniqueSuffix } from './stack-env';
+
+export interface TestDatabase {
+  /** As the service's runtime role (DML only). */
+  appUrl: string;
+  /** As the owner role migrations run as. */
+  ownerUrl: string;
+  name: string;
+  drop(): Promise<void>;
+}
+
+export const templateName = (service: string) => `${service}_test_template`;
+
+function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
+
+/**
+ * A fresh database for one test file, copied from the migrated template that the global setup
+ * builds, with the same roles and grants as the real one (provisionDatabase).
+ */
+export async function createTestDatabase(service: string): Promise<TestDatabase> {
+  const env = stackEnv();
+  const adminUrl = requireVar(env, 'POSTGRES_ADMIN_URL');
+  const appUrl = requireVar(env, `${service.toUpperCase()}_DATABASE_URL`);
+  const ownerUrl = requireVar(env, `${service.toUpperCase()}_MIGRATE_DATABASE_URL`);
+  const name = `${service}_t_${uniqueSuffix()}`;
+  await provisionDatabase(
+    adminUrl,
+    { database: name, owner: roleFromUrl(ownerUrl), app: roleFromUrl(appUrl) },
+    templateName(service),
+  );
+  return {
+    name,
+    appUrl: withDatabase(appUrl, name),
+    ownerUrl: withDatabase(ownerUrl, name),
+    drop: () => dropDatabase(adminUrl, name),
+  };
+}
+
+export async function dropDatabase(adminUrl: string, name: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    await client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Run SQL as a given role; resolves with the rows or rejects with PostgreSQL's error. */
+export async function queryAs(url: string, sql: string, params: unknown[] = []): Promise<pg.QueryResultRow[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query(sql, params)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+export { databaseFromUrl, withDatabase };

@@ -1,0 +1,138 @@
+/**
+ * npm run migrate [-- deploy|create|check|status ...]: every service's schema migrations.
+ *
+ *   deploy [service]        apply pending migrations (default: every service)
+ *   create <service> <name> write the next Prisma migration from schema.prisma
+ *   check                   fail when a schema.prisma and its migrations disagree (CI)
+ *   status                  what is applied and pending where
+ *
+ * PostgreSQL services migrate as their owner role (<SERVICE>_MIGRATE_DATABASE_URL); create and
+ * check replay the migrations in a temporary shadow database made through POSTGRES_ADMIN_URL.
+ * The catalog's collections and indexes are versioned migrations too (MONGO_URL).
+ */
+import path from 'node:path';
+import { MongoClient } from 'mongodb';
+import { catalogMigrations } from '@polystore/catalog/dist/migrations';
+import { migrateMongo } from '@polystore/catalog/dist/migrations/runner';
+import { check, create, deploy, MigrateError, status } from './prisma-migrate';
+
+const ROOT = path.resolve(__dirname, '../..');
+
+interface PrismaService {
+  name: string;
+  schemaPath: string;
+  migrationsDir: string;
+  urlVar: string;
+}
+
+/** Every PostgreSQL service with a Prisma schema. */
+export const PRISMA_SERVICES: PrismaService[] = ['accounts'].map((name) => ({
+  name,
+  schemaPath: path.join(ROOT, 'prisma', name, 'schema.prisma'),
+  migrationsDir: path.join(ROOT, 'prisma', name, 'migrations'),
+  urlVar: `${name.toUpperCase()}_MIGRATE_DATABASE_URL`,
+}));
+
+function env(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new MigrateError(`${name} is not set (scripts/stack up writes it to .data/stack.env)`, 'USAGE');
+  return value;
+}
+
+function prismaService(name: string | undefined): PrismaService {
+  const service = PRISMA_SERVICES.find((s) => s.name === name);
+  if (!service) {
+    throw new MigrateError(
+      `unknown PostgreSQL service ${name ?? '(none)'}; one of: ${PRISMA_SERVICES.map((s) => s.name).join(', ')}`,
+      'USAGE',
+    );
+  }
+  return service;
+}
+
+export async function deployCatalog(mongoUrl: string, dbName?: string, log: (l: string) => void = console.error) {
+  const client = await new MongoClient(mongoUrl).connect();
+  try {
+    const applied = await migrateMongo(client.db(dbName), catalogMigrations, (l) => log(`catalog: ${l}`));
+    log(`catalog: ${applied.length ? `applied ${applied.join(', ')}` : 'up to date'}`);
+  } finally {
+    await client.close();
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command = 'deploy', ...args] = argv;
+  const log = (line: string) => console.error(line);
+  switch (command) {
+    case 'deploy': {
+      const only = args[0];
+      for (const service of PRISMA_SERVICES.filter((s) => !only || s.name === only)) {
+        const started = Date.now();
+        const applied = await deploy({
+          ...service,
+          databaseUrl: env(service.urlVar),
+          log: (l) => log(`${service.name}: ${l}`),
+        });
+        log(
+          `${service.name}: ${applied.length ? `${applied.length} applied` : 'up to date'} (${Date.now() - started} ms)`,
+        );
+      }
+      if (!only || only === 'catalog') await deployCatalog(env('MONGO_URL'), process.env['CATALOG_DB_NAME']);
+      return 0;
+    }
+    case 'create': {
+      const service = prismaService(args[0]);
+      const name = args[1];
+      if (!name) throw new MigrateError('usage: npm run migrate -- create <service> <name>', 'USAGE');
+      const created = await create({
+        ...service,
+        name,
+        databaseUrl: env(service.urlVar),
+        adminUrl: env('POSTGRES_ADMIN_URL'),
+      });
+      log(
+        created ? `created prisma/${service.name}/migrations/${created}/migration.sql` : 'no changes: nothing written',
+      );
+      return 0;
+    }
+    case 'check': {
+      let drift = false;
+      for (const service of PRISMA_SERVICES) {
+        const sql = await check({ ...service, databaseUrl: env(service.urlVar), adminUrl: env('POSTGRES_ADMIN_URL') });
+        if (sql === null) {
+          log(`${service.name}: migrations match schema.prisma`);
+        } else {
+          drift = true;
+          log(
+            `${service.name}: schema.prisma differs from its migrations; missing SQL:\n${sql}\nRun: npm run migrate -- create ${service.name} <name>`,
+          );
+        }
+      }
+      return drift ? 1 : 0;
+    }
+    case 'status': {
+      let behind = false;
+      for (const service of PRISMA_SERVICES) {
+        const s = await status({ ...service, databaseUrl: env(service.urlVar) });
+        behind ||= s.pending.length > 0 || s.failed.length > 0 || s.edited.length > 0;
+        log(
+          `${service.name}: ${s.applied.length} applied, pending [${s.pending.join(', ')}], failed [${s.failed.join(', ')}], edited [${s.edited.join(', ')}]`,
+        );
+      }
+      return behind ? 1 : 0;
+    }
+    default:
+      throw new MigrateError(`unknown command ${command}; deploy, create, check or status`, 'USAGE');
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      const e = error as MigrateError;
+      console.error(`migrate failed${e.code ? ` (${e.code})` : ''}: ${e.message}`);
+      process.exit(e.code === 'USAGE' ? 2 : 1);
+    },
+  );
+}
