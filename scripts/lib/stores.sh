@@ -66,7 +66,9 @@ apt_install() { # apt_install <package...>; refreshes the index once when the fi
 
 load_secrets() {
   mkdir -p "$DATA" "$RUN" "$LOGS"
-  chmod 700 "$DATA"
+  # .data stays traversable (the postgres OS user reads its cluster under it); the files holding
+  # credentials are readable by their owner only.
+  chmod 755 "$DATA"
   if [ ! -f "$SECRETS" ]; then
     umask 077
     {
@@ -99,7 +101,7 @@ as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 pg_datadir() {
   # The data directory must be reachable by the postgres user; a checkout under a private home
   # directory is not, so its data then lives under /var/tmp, linked from .data/postgres.
-  if [ "$(id -u)" = 0 ] && ! runuser -u postgres -- test -x "$DATA/.." 2>/dev/null; then
+  if [ "$(id -u)" = 0 ] && ! runuser -u postgres -- test -x "$ROOT" 2>/dev/null; then
     local alt="/var/tmp/polystore-$(echo "$ROOT" | sha256sum | head -c 12)"
     mkdir -p "$alt"
     [ -e "$DATA/postgres" ] || ln -s "$alt/postgres" "$DATA/postgres"
@@ -348,6 +350,7 @@ stack_up() {
 }
 
 stack_down() {
+  load_secrets
   es_down
   ferretdb_down
   redis_down

@@ -33,11 +33,6 @@ model Book {
 `;
 
 const sha256 = (file: string) => createHash('sha256').update(fs.readFileSync(file)).digest('hex');
-const folders = () =>
-  fs
-    .readdirSync(migrationsDir)
-    .filter((f) => !f.endsWith('.toml'))
-    .sort();
 
 beforeAll(async () => {
   fs.writeFileSync(schemaPath, SCHEMA);

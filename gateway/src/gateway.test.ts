@@ -1,0 +1,13 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { subgraphsOf } from './gateway';
+
+describe('subgraphsOf', () => {
+  it('lists the subgraphs the committed supergraph joins, with their URLs', () => {
+    const sdl = readFileSync(path.join(__dirname, '../../schema/supergraph.graphql'), 'utf8');
+    expect(subgraphsOf(sdl)).toEqual([
+      { name: 'accounts', url: 'http://127.0.0.1:4001/graphql' },
+      { name: 'catalog', url: 'http://127.0.0.1:4002/graphql' },
+    ]);
+  });
+});

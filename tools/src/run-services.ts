@@ -1,0 +1,121 @@
+/**
+ * Run every service and the gateway as child processes (what scripts/start does once the stores,
+ * migrations and seed data are in place): start the subgraphs, wait until each is ready, start
+ * the gateway, wait for it, print the URL; stop them all, gateway first, on Ctrl-C or SIGTERM.
+ * A service that dies takes the others down with it, with its last log lines shown.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+
+const ROOT = path.resolve(__dirname, '../..');
+const LOGS = path.join(ROOT, '.data', 'logs');
+
+interface ServiceSpec {
+  name: string;
+  entry: string;
+  port: number;
+}
+
+export const SERVICES: ServiceSpec[] = [
+  { name: 'accounts', entry: 'subgraphs/accounts/dist/main.js', port: Number(process.env['ACCOUNTS_PORT'] ?? 4001) },
+  { name: 'catalog', entry: 'subgraphs/catalog/dist/main.js', port: Number(process.env['CATALOG_PORT'] ?? 4002) },
+];
+const GATEWAY: ServiceSpec = {
+  name: 'gateway',
+  entry: 'gateway/dist/main.js',
+  port: Number(process.env['GATEWAY_PORT'] ?? 4000),
+};
+
+const running = new Map<string, ChildProcess>();
+const recent = new Map<string, string[]>();
+let stopping = false;
+
+function start(spec: ServiceSpec, env: NodeJS.ProcessEnv): ChildProcess {
+  mkdirSync(LOGS, { recursive: true });
+  const log = createWriteStream(path.join(LOGS, `${spec.name}.log`), { flags: 'a' });
+  const child = spawn(process.execPath, [path.join(ROOT, spec.entry)], {
+    cwd: ROOT,
+    env: { ...env, PORT: String(spec.port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: string[] = [];
+  recent.set(spec.name, lines);
+  for (const stream of [child.stdout!, child.stderr!]) {
+    createInterface({ input: stream }).on('line', (line) => {
+      log.write(`${line}\n`);
+      lines.push(line);
+      if (lines.length > 20) lines.shift();
+      if (process.env['POLYSTORE_QUIET'] !== '1') process.stdout.write(`[${spec.name}] ${line}\n`);
+    });
+  }
+  child.on('exit', (code, signal) => {
+    running.delete(spec.name);
+    log.end();
+    if (!stopping) {
+      console.error(`\n${spec.name} exited (${signal ?? `code ${code}`}); its last lines:\n  ${lines.join('\n  ')}`);
+      void stopAll(1);
+    }
+  });
+  running.set(spec.name, child);
+  return child;
+}
+
+async function waitReady(spec: ServiceSpec, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    if (!running.has(spec.name)) throw new Error(`${spec.name} exited before it was ready`);
+    try {
+      const response = await fetch(`http://127.0.0.1:${spec.port}/readyz`, { signal: AbortSignal.timeout(2000) });
+      if (response.ok) return;
+      last = await response.text();
+    } catch (error) {
+      last = (error as Error).message;
+    }
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  throw new Error(`${spec.name} not ready after ${timeoutMs / 1000} s: ${last}`);
+}
+
+async function stopAll(code: number): Promise<never> {
+  stopping = true;
+  for (const name of [GATEWAY.name, ...SERVICES.map((s) => s.name).reverse()]) {
+    const child = running.get(name);
+    if (!child) continue;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 25_000))]);
+    if (running.has(name)) child.kill('SIGKILL');
+  }
+  process.exit(code);
+}
+
+async function main(): Promise<void> {
+  process.on('SIGINT', () => void stopAll(0));
+  process.on('SIGTERM', () => void stopAll(0));
+  const started = Date.now();
+  const gatewayUrl = `http://127.0.0.1:${GATEWAY.port}/graphql`;
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    GRAPH_URL: process.env['GRAPH_URL'] ?? gatewayUrl,
+    ...Object.fromEntries(SERVICES.map((s) => [`${s.name.toUpperCase()}_URL`, `http://127.0.0.1:${s.port}/graphql`])),
+  };
+  for (const spec of SERVICES) start(spec, env);
+  try {
+    await Promise.all(SERVICES.map((s) => waitReady(s)));
+    start(GATEWAY, env);
+    await waitReady(GATEWAY);
+  } catch (error) {
+    console.error(`start failed: ${(error as Error).message}`);
+    await stopAll(1);
+  }
+  console.log(
+    `\nPolystore is up in ${((Date.now() - started) / 1000).toFixed(1)} s: ${gatewayUrl}\n` +
+      `  try: curl -s ${gatewayUrl} -H 'content-type: application/json' -d '{"query":"{ products(first: 3) { edges { node { name price { amount currency } } } } }"}'\n` +
+      `  logs: .data/logs/<service>.log   stop: Ctrl-C (stores keep running; scripts/stack down stops them)\n`,
+  );
+}
+
+if (require.main === module) void main();

@@ -1,0 +1,194 @@
+/**
+ * The deterministic sample store: the same categories, products, users and wishlists on every
+ * machine and every run (a fixed faker seed; ids derived from it). Pure: no store is touched here.
+ */
+import { Faker, en } from '@faker-js/faker';
+import { v7 as uuidv7 } from 'uuid';
+
+export interface SampleCategory {
+  slug: string;
+  name: string;
+  description: string;
+}
+
+export interface SampleProduct {
+  id: string;
+  sku: string;
+  name: string;
+  description: string;
+  price: { amount: number; currency: 'EUR' };
+  category: string;
+  attributes: { name: string; value: string }[];
+  stock: number;
+  status: 'ACTIVE' | 'ARCHIVED';
+  createdAt: Date;
+}
+
+export interface SampleUser {
+  id: string;
+  email: string;
+  name: string;
+  createdAt: Date;
+  wishlist: string[];
+}
+
+export interface Sample {
+  categories: SampleCategory[];
+  products: SampleProduct[];
+  users: SampleUser[];
+}
+
+/** Every sample user signs in with this password (documented in the README). */
+export const SAMPLE_PASSWORD = 'polystore-demo';
+
+type AttributeSpec = Record<string, readonly string[]>;
+
+const COLOURS = ['black', 'white', 'grey', 'red', 'blue', 'green', 'yellow', 'oak', 'walnut', 'brass'] as const;
+
+/** Categories, what their products are called, and which attributes they carry. */
+const CATALOG: {
+  slug: string;
+  name: string;
+  nouns: readonly string[];
+  attributes: AttributeSpec;
+  price: [number, number];
+}[] = [
+  {
+    slug: 'lighting',
+    name: 'Lighting',
+    nouns: ['Lamp', 'Pendant', 'Floor Lamp', 'Desk Lamp', 'Lantern', 'Wall Light'],
+    attributes: { colour: COLOURS, wattage: ['4W', '6W', '9W', '12W'], socket: ['E14', 'E27', 'GU10'] },
+    price: [1_900, 34_900],
+  },
+  {
+    slug: 'furniture',
+    name: 'Furniture',
+    nouns: ['Chair', 'Table', 'Stool', 'Bookcase', 'Sideboard', 'Bench'],
+    attributes: {
+      colour: COLOURS,
+      material: ['oak', 'pine', 'steel', 'rattan', 'beech'],
+      assembly: ['required', 'none'],
+    },
+    price: [4_900, 129_900],
+  },
+  {
+    slug: 'kitchen',
+    name: 'Kitchen',
+    nouns: ['Pan', 'Knife', 'Kettle', 'Cutting Board', 'Mug', 'Teapot', 'Grinder'],
+    attributes: { material: ['cast iron', 'stainless steel', 'ceramic', 'bamboo'], dishwasher: ['safe', 'hand wash'] },
+    price: [900, 24_900],
+  },
+  {
+    slug: 'textiles',
+    name: 'Textiles',
+    nouns: ['Throw', 'Cushion', 'Rug', 'Curtain', 'Duvet Cover', 'Towel'],
+    attributes: { colour: COLOURS, material: ['cotton', 'linen', 'wool', 'jute'], size: ['S', 'M', 'L', 'XL'] },
+    price: [1_500, 39_900],
+  },
+  {
+    slug: 'garden',
+    name: 'Garden',
+    nouns: ['Planter', 'Hose', 'Trowel', 'Bird Feeder', 'Watering Can', 'Parasol'],
+    attributes: { material: ['terracotta', 'zinc', 'plastic', 'teak'], outdoor: ['yes'] },
+    price: [700, 49_900],
+  },
+  {
+    slug: 'electronics',
+    name: 'Electronics',
+    nouns: ['Speaker', 'Headphones', 'Charger', 'Radio', 'Smart Plug', 'Alarm Clock'],
+    attributes: {
+      colour: ['black', 'white', 'grey'],
+      connectivity: ['bluetooth', 'wifi', 'wired'],
+      battery: ['none', '10h', '20h'],
+    },
+    price: [1_900, 59_900],
+  },
+  {
+    slug: 'stationery',
+    name: 'Stationery',
+    nouns: ['Notebook', 'Pen', 'Planner', 'Desk Organiser', 'Pencil Case'],
+    attributes: { colour: COLOURS, format: ['A4', 'A5', 'A6'], paper: ['dotted', 'lined', 'plain'] },
+    price: [300, 4_900],
+  },
+  {
+    slug: 'outdoor',
+    name: 'Outdoor',
+    nouns: ['Tent', 'Sleeping Bag', 'Backpack', 'Camping Stove', 'Flask', 'Hammock'],
+    attributes: {
+      colour: ['green', 'blue', 'red', 'grey'],
+      weight: ['light', 'standard'],
+      season: ['2-season', '3-season', '4-season'],
+    },
+    price: [1_500, 89_900],
+  },
+];
+
+export interface SampleSize {
+  products: number;
+  users: number;
+}
+
+export const DEFAULT_SAMPLE_SIZE: SampleSize = { products: 1_200, users: 300 };
+
+/** Generate the sample. Same size in, same sample out, on every machine. */
+export function generateSample(size: SampleSize = DEFAULT_SAMPLE_SIZE, seed = 20261123): Sample {
+  const faker = new Faker({ locale: [en] });
+  faker.seed(seed);
+  const base = Date.UTC(2026, 0, 1);
+  const id = (msecs: number) =>
+    uuidv7({
+      msecs,
+      seq: 0,
+      random: Uint8Array.from(faker.helpers.multiple(() => faker.number.int(255), { count: 16 })),
+    });
+
+  const categories = CATALOG.map(({ slug, name }) => ({
+    slug,
+    name,
+    description: `${name} for every room of the house.`,
+  }));
+  const products: SampleProduct[] = [];
+  const names = new Set<string>();
+  for (let i = 0; i < size.products; i++) {
+    const spec = CATALOG[i % CATALOG.length]!;
+    const noun = faker.helpers.arrayElement(spec.nouns);
+    let name = `${faker.commerce.productAdjective()} ${faker.commerce.productMaterial()} ${noun}`;
+    if (names.has(name)) name = `${name} ${faker.string.alpha({ length: 2, casing: 'upper' })}${i}`;
+    names.add(name);
+    const attributes = Object.entries(spec.attributes)
+      .filter(() => faker.datatype.boolean(0.85))
+      .map(([attribute, values]) => ({ name: attribute, value: faker.helpers.arrayElement(values) }));
+    const createdAt = new Date(base + i * 3_600_000);
+    products.push({
+      id: id(createdAt.getTime()),
+      sku: `${spec.slug.slice(0, 3).toUpperCase()}-${String(i + 1).padStart(5, '0')}`,
+      name,
+      description: faker.commerce.productDescription(),
+      price: {
+        amount: Math.round(faker.number.int({ min: spec.price[0], max: spec.price[1] }) / 100) * 100 - 1,
+        currency: 'EUR',
+      },
+      category: spec.slug,
+      attributes,
+      stock: faker.datatype.boolean(0.1) ? 0 : faker.number.int({ min: 1, max: 250 }),
+      status: faker.datatype.boolean(0.02) ? 'ARCHIVED' : 'ACTIVE',
+      createdAt,
+    });
+  }
+
+  const active = products.filter((p) => p.status === 'ACTIVE').map((p) => p.id);
+  const users: SampleUser[] = [];
+  for (let i = 0; i < size.users; i++) {
+    const first = faker.person.firstName();
+    const last = faker.person.lastName();
+    const createdAt = new Date(base + i * 7_200_000);
+    users.push({
+      id: id(createdAt.getTime()),
+      email: `${first}.${last}.${i + 1}@example.com`.toLowerCase().replace(/[^a-z0-9.@]/g, ''),
+      name: `${first} ${last}`,
+      createdAt,
+      wishlist: faker.helpers.arrayElements(active, { min: 0, max: 8 }),
+    });
+  }
+  return { categories, products, users };
+}
