@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
 import { queryAs, withDatabase } from '../../test-support/postgres';
 import { requireVar, stackEnv } from '../../test-support/stack-env';
@@ -74,7 +75,6 @@ describe('m2m/README.md', () => {
   });
 
   it('declares the key space of every Redis key', async () => {
-    const { default: Redis } = await import('ioredis');
     const redis = new Redis(requireVar(env, 'REDIS_URL'), { lazyConnect: true, maxRetriesPerRequest: 1 });
     await redis.connect();
     try {
