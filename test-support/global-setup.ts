@@ -4,12 +4,13 @@ import { PRISMA_SERVICES } from '../tools/src/migrate';
 import { deploy } from '../tools/src/prisma-migrate';
 import { provisionDatabase, roleFromUrl } from '../tools/src/provision';
 import { dropDatabase, templateName, withDatabase } from './postgres';
-import { stackEnv } from './stack-env';
+import { isStaleTestDatabase, stackEnv, uniqueSuffix } from './stack-env';
 
 /**
- * Before the integration and end-to-end suites: check the stores answer, drop what an earlier
- * interrupted run left behind, and build one migrated template database per PostgreSQL service,
- * from which each test file copies its own database in milliseconds.
+ * Before the integration and end-to-end suites: check the stores answer, drop what runs that
+ * ended long ago left behind, and make sure one migrated template database exists per PostgreSQL
+ * service, from which each test file copies its own database in milliseconds. Safe to run while
+ * another test run (another worktree) uses the same stores.
  */
 export default async function globalSetup(): Promise<void> {
   const env = stackEnv();
@@ -20,29 +21,46 @@ export default async function globalSetup(): Promise<void> {
     );
   }
   const adminUrl = env['POSTGRES_ADMIN_URL']!;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  const leftovers = await admin
-    .query<{ datname: string }>(
-      `SELECT datname FROM pg_database WHERE datname ~ '^[a-z]+_(t_[a-z0-9]+|test_template)$'`,
-    )
-    .finally(() => admin.end());
-  for (const { datname } of leftovers.rows) await dropDatabase(adminUrl, datname);
+  const databases = (await adminQuery(adminUrl, 'SELECT datname FROM pg_database')).map((r) => String(r['datname']));
+  for (const name of databases.filter((d) => isStaleTestDatabase(d))) await dropDatabase(adminUrl, name);
 
   for (const service of PRISMA_SERVICES) {
     const appUrl = env[`${service.name.toUpperCase()}_DATABASE_URL`];
     const ownerUrl = env[service.urlVar];
     if (!appUrl || !ownerUrl) continue;
-    const template = templateName(service.name);
-    await provisionDatabase(adminUrl, { database: template, owner: roleFromUrl(ownerUrl), app: roleFromUrl(appUrl) });
-    await deploy({ ...service, databaseUrl: withDatabase(ownerUrl, template) });
+    const template = templateName(service.name, service.migrationsDir);
+    if (databases.includes(template)) continue;
+    // Built under a temporary name and renamed once migrated: a parallel run never copies a
+    // half-migrated template, and two runs building the same one do not collide.
+    const building = `${service.name}_t_${uniqueSuffix()}`;
+    await provisionDatabase(adminUrl, { database: building, owner: roleFromUrl(ownerUrl), app: roleFromUrl(appUrl) });
+    await deploy({ ...service, databaseUrl: withDatabase(ownerUrl, building) });
+    try {
+      await adminQuery(
+        adminUrl,
+        `ALTER DATABASE ${pg.escapeIdentifier(building)} RENAME TO ${pg.escapeIdentifier(template)}`,
+      );
+    } catch (error) {
+      if ((error as { code?: string }).code !== '42P04') throw error; // another run finished it first
+      await dropDatabase(adminUrl, building);
+    }
   }
 
   const mongo = await new MongoClient(env['MONGO_URL']!).connect();
   try {
-    const { databases } = await mongo.db().admin().listDatabases({ nameOnly: true });
-    for (const { name } of databases) if (/_t_[a-z0-9]+$/.test(name)) await mongo.db(name).dropDatabase();
+    const { databases: mongoDatabases } = await mongo.db().admin().listDatabases({ nameOnly: true });
+    for (const { name } of mongoDatabases) if (isStaleTestDatabase(name)) await mongo.db(name).dropDatabase();
   } finally {
     await mongo.close();
+  }
+}
+
+async function adminQuery(url: string, sql: string): Promise<pg.QueryResultRow[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query(sql)).rows;
+  } finally {
+    await client.end();
   }
 }

@@ -1,3 +1,6 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import pg from 'pg';
 import { databaseFromUrl, provisionDatabase, roleFromUrl } from '../tools/src/provision';
 import { requireVar, stackEnv, uniqueSuffix } from './stack-env';
@@ -11,7 +14,20 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-export const templateName = (service: string) => `${service}_test_template`;
+/**
+ * The migrated template a service's test databases are copied from, named after the migrations it
+ * holds, so runs with different migrations (branches, worktrees) never share or drop each other's.
+ */
+export function templateName(service: string, migrationsDir: string): string {
+  const hash = createHash('sha256');
+  for (const entry of readdirSync(migrationsDir).sort()) {
+    const file = path.join(migrationsDir, entry, 'migration.sql');
+    if (existsSync(file)) hash.update(entry).update(readFileSync(file));
+  }
+  return `${service}_tpl_${hash.digest('hex').slice(0, 12)}`;
+}
+
+const migrationsOf = (service: string) => path.resolve(__dirname, '..', 'prisma', service, 'migrations');
 
 function withDatabase(url: string, database: string): string {
   const parsed = new URL(url);
@@ -32,7 +48,7 @@ export async function createTestDatabase(service: string): Promise<TestDatabase>
   await provisionDatabase(
     adminUrl,
     { database: name, owner: roleFromUrl(ownerUrl), app: roleFromUrl(appUrl) },
-    templateName(service),
+    templateName(service, migrationsOf(service)),
   );
   return {
     name,

@@ -36,7 +36,18 @@ export function requireVar(env: Record<string, string>, name: string): string {
   return value;
 }
 
-/** A short random suffix for per-test-file databases. */
+/** A suffix for per-test-file databases: creation time (base 36, 8 digits) then 5 random characters. */
 export function uniqueSuffix(): string {
-  return `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 7)}`;
+  return `${Date.now().toString(36).padStart(8, '0')}${Math.random().toString(36).slice(2, 7).padEnd(5, '0')}`;
+}
+
+/**
+ * Whether a database named `<prefix>_t_<suffix>` was left behind by a run that ended long ago.
+ * Only those are cleaned up, so test runs in parallel (several worktrees, one stack) leave each
+ * other's databases alone.
+ */
+export function isStaleTestDatabase(name: string, maxAgeMs = 2 * 3600_000): boolean {
+  const match = /_t_([0-9a-z]{8})[0-9a-z]{5}$/.exec(name);
+  if (!match) return false;
+  return Date.now() - parseInt(match[1]!, 36) > maxAgeMs;
 }

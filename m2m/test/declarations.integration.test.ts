@@ -24,7 +24,7 @@ function sections(): Section[] {
       parent = '';
       continue;
     }
-    const row = /^\| `([^`]+)` \| (table|index|collection|key space) \|/.exec(line);
+    const row = /^\|\s*`([^`]+)`\s*\|\s*(table|index|collection|key space)\s*\|/.exec(line);
     if (!row || !result.length) continue;
     const [, name, kind] = row;
     if (kind === 'index') result.at(-1)!.objects.push(`${parent}/${name}`);
