@@ -1,3 +1,5 @@
+import { ANONYMOUS, signRequest, type Identity } from '@polystore/platform';
+
 export interface GraphQLResponse<T = Record<string, unknown>> {
   status: number;
   data?: T | null;
@@ -22,3 +24,23 @@ export async function gql<T = Record<string, any>>(
 
 /** The error codes of a response, in order. */
 export const codes = (response: GraphQLResponse<unknown>) => (response.errors ?? []).map((e) => e.extensions?.['code']);
+
+/** The secret test subgraphs share with their (test) gateway. */
+export const TEST_SIGNING_SECRET = 'test-signing-secret-0123456789abcdefghijklmnop';
+
+/** POST to a subgraph as the gateway does: signed, optionally on behalf of a user. */
+export async function signedGql<T = Record<string, any>>(
+  url: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+  identity: Identity = ANONYMOUS,
+  secret = TEST_SIGNING_SECRET,
+): Promise<GraphQLResponse<T>> {
+  const body = JSON.stringify({ query, variables });
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...signRequest(secret, body, identity) },
+    body,
+  });
+  return { status: response.status, ...((await response.json()) as Omit<GraphQLResponse<T>, 'status'>) };
+}

@@ -16,12 +16,10 @@ export function stackEnv(): Record<string, string> {
       if (match) fromFile[match[1]!] = match[2]!.replace(/^'(.*)'$/, '$1');
     }
   }
+  // The environment wins: external stores (compose, CI) or another checkout's stack.
   const merged: Record<string, string> = { ...fromFile };
-  for (const [key, value] of Object.entries(process.env))
-    if (value !== undefined && key in fromFile) merged[key] = value;
-  for (const key of ['POSTGRES_ADMIN_URL', 'MONGO_URL', 'REDIS_URL', 'ELASTICSEARCH_URL']) {
-    const value = process.env[key];
-    if (value) merged[key] = value;
+  for (const [key, value] of Object.entries(process.env)) {
+    if (value && /_(URL|PASSWORD|SECRET)$/.test(key)) merged[key] = value;
   }
   return merged;
 }

@@ -5,11 +5,13 @@ import { createCatalog, type Catalog } from '../../subgraphs/catalog/src/app';
 import { loadCatalogConfig } from '../../subgraphs/catalog/src/config';
 import { loadGatewayConfig } from '../../gateway/src/config';
 import { createGateway, type Gateway } from '../../gateway/src/gateway';
+import { TEST_SIGNING_SECRET } from '../../test-support/graphql';
 import { createTestMongo, type TestMongo } from '../../test-support/mongo';
 import { createTestDatabase, type TestDatabase } from '../../test-support/postgres';
 
 export interface RunningPolystore {
   url: string;
+  subgraphUrls: { accounts: string; catalog: string };
   accounts: Accounts;
   catalog: Catalog;
   gateway: Gateway;
@@ -21,7 +23,12 @@ export interface RunningPolystore {
  * the real stores, wired as in production except for the ports.
  */
 export async function startPolystore(): Promise<RunningPolystore> {
-  const common = { LOG_LEVEL: 'silent', NODE_ENV: 'test' };
+  const common = {
+    LOG_LEVEL: 'silent',
+    NODE_ENV: 'test',
+    ACCOUNTS_SIGNING_SECRET: `accounts-${TEST_SIGNING_SECRET}`,
+    CATALOG_SIGNING_SECRET: `catalog-${TEST_SIGNING_SECRET}`,
+  };
   const accountsDb: TestDatabase = await createTestDatabase('accounts');
   const catalogDb: TestMongo = await createTestMongo();
   let gatewayUrl = '';
@@ -44,6 +51,10 @@ export async function startPolystore(): Promise<RunningPolystore> {
   gatewayUrl = `http://127.0.0.1:${(await gateway.listen(0, '127.0.0.1')).port}/graphql`;
   return {
     url: gatewayUrl,
+    subgraphUrls: {
+      accounts: `http://127.0.0.1:${accountsPort}/graphql`,
+      catalog: `http://127.0.0.1:${catalogPort}/graphql`,
+    },
     accounts,
     catalog,
     gateway,

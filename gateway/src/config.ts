@@ -1,6 +1,8 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { baseEnv, loadConfig, port, schemaDir } from '@polystore/platform';
+import { baseEnv, ConfigError, loadConfig, MIN_SECRET_LENGTH, port, schemaDir } from '@polystore/platform';
+
+const NOT_SUBGRAPHS = ['GRAPH', 'REDIS', 'MONGO', 'ELASTICSEARCH', 'GATEWAY'];
 
 export const gatewayEnv = {
   ...baseEnv,
@@ -24,24 +26,26 @@ export const gatewayEnv = {
     .default('2mb'),
 };
 
-export type GatewayConfig = ReturnType<typeof loadGatewayConfig> & {
-  /** Subgraph URL overrides by subgraph name, from `<NAME>_URL` (e.g. ACCOUNTS_URL). */
-  subgraphUrls: Record<string, string>;
-};
+export type GatewayConfig = ReturnType<typeof loadGatewayConfig>;
 
 export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env) {
   const base = loadConfig('gateway', gatewayEnv, env);
+  /** Subgraph URL overrides (`<NAME>_URL`, e.g. ACCOUNTS_URL) and signing secrets (`<NAME>_SIGNING_SECRET`). */
   const subgraphUrls: Record<string, string> = {};
+  const signingSecrets: Record<string, string> = {};
   for (const [key, value] of Object.entries(env)) {
-    const match = /^([A-Z][A-Z0-9]*)_URL$/.exec(key);
-    if (
-      match &&
-      value &&
-      /^https?:\/\//.test(value) &&
-      !['GRAPH', 'REDIS', 'MONGO', 'ELASTICSEARCH'].includes(match[1]!)
-    ) {
-      subgraphUrls[match[1]!.toLowerCase()] = value;
+    if (!value) continue;
+    const url = /^([A-Z][A-Z0-9]*)_URL$/.exec(key);
+    if (url && /^https?:\/\//.test(value) && !NOT_SUBGRAPHS.includes(url[1]!)) {
+      subgraphUrls[url[1]!.toLowerCase()] = value;
+    }
+    const secret = /^([A-Z][A-Z0-9]*)_SIGNING_SECRET$/.exec(key);
+    if (secret) {
+      if (value.length < MIN_SECRET_LENGTH) {
+        throw new ConfigError('gateway', [`${key}: must be at least ${MIN_SECRET_LENGTH} characters`]);
+      }
+      signingSecrets[secret[1]!.toLowerCase()] = value;
     }
   }
-  return { ...base, subgraphUrls };
+  return { ...base, subgraphUrls, signingSecrets };
 }

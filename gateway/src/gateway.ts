@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
+import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import {
+  ANONYMOUS,
   createHttpApp,
   createLogger,
   createMetrics,
@@ -16,7 +17,9 @@ import {
   type Logger,
   type ServiceMetrics,
 } from '@polystore/platform';
+import type { Fetcher } from '@apollo/utils.fetcher';
 import type { GatewayConfig } from './config';
+import { PolystoreDataSource, signingFetcher, type GatewayContext } from './subgraph-source';
 
 export interface Gateway {
   http: HttpApp;
@@ -42,9 +45,16 @@ export async function createGateway(config: GatewayConfig, deps: { logger?: Logg
   const supergraphSdl = readFileSync(config.SUPERGRAPH_PATH, 'utf8');
   const subgraphs = subgraphsOf(supergraphSdl).map((s) => ({ ...s, url: config.subgraphUrls[s.name] ?? s.url }));
 
+  for (const s of subgraphs) {
+    if (!config.signingSecrets[s.name]) throw new Error(`${s.name.toUpperCase()}_SIGNING_SECRET is not set`);
+  }
   const gateway = new ApolloGateway({
     supergraphSdl,
-    buildService: ({ name, url }) => new RemoteGraphQLDataSource({ url: config.subgraphUrls[name] ?? url }),
+    buildService: ({ name, url }) =>
+      new PolystoreDataSource({
+        url: config.subgraphUrls[name] ?? url,
+        fetcher: signingFetcher(config.signingSecrets[name]!, fetch as unknown as Fetcher),
+      }),
   });
 
   const http = createHttpApp({
@@ -75,7 +85,12 @@ export async function createGateway(config: GatewayConfig, deps: { logger?: Logg
   http.app.use(
     '/graphql',
     express.json({ limit: config.BODY_LIMIT }),
-    expressMiddleware(apollo, { context: async () => ({}) }),
+    expressMiddleware(apollo, {
+      context: async ({ req }): Promise<GatewayContext> => ({
+        requestId: String(req.headers['x-request-id']),
+        identity: ANONYMOUS,
+      }),
+    }),
   );
   return {
     http,

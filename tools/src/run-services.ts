@@ -32,12 +32,19 @@ const running = new Map<string, ChildProcess>();
 const recent = new Map<string, string[]>();
 let stopping = false;
 
+/** A subgraph gets only its own signing secret; the gateway gets every subgraph's. */
+function envFor(spec: ServiceSpec, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  if (spec.name === GATEWAY.name) return env;
+  const own = `${spec.name.toUpperCase()}_SIGNING_SECRET`;
+  return Object.fromEntries(Object.entries(env).filter(([key]) => !key.endsWith('_SIGNING_SECRET') || key === own));
+}
+
 function start(spec: ServiceSpec, env: NodeJS.ProcessEnv): ChildProcess {
   mkdirSync(LOGS, { recursive: true });
   const log = createWriteStream(path.join(LOGS, `${spec.name}.log`), { flags: 'a' });
   const child = spawn(process.execPath, [path.join(ROOT, spec.entry)], {
     cwd: ROOT,
-    env: { ...env, PORT: String(spec.port) },
+    env: { ...envFor(spec, env), PORT: String(spec.port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];

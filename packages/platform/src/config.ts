@@ -82,3 +82,7 @@ export function configOrExit<T>(load: () => T): T {
     throw error;
   }
 }
+
+/** A secret shared with the gateway: long enough to resist guessing. */
+export const signingSecret = () =>
+  z.string().min(32, 'must be at least 32 characters (scripts/stack up generates one per subgraph)');

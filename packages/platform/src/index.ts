@@ -1,5 +1,6 @@
 export * from './config';
 export * from './errors';
+export * from './gateway-trust';
 export * from './graphql-observability';
 export * from './health';
 export * from './http-server';

@@ -11,6 +11,7 @@ export interface ServiceMetrics {
   entityRequests: Counter<'typename'>;
   entityRepresentations: Counter<'typename'>;
   storeCommands: Counter<'store' | 'operation'>;
+  rejectedRequests: Counter<'reason'>;
   /** Keeps label cardinality bounded: unknown or unbounded operation names collapse to `other`. */
   operationLabel(name: string | null | undefined): string;
 }
@@ -53,6 +54,12 @@ export function createMetrics(service: string, { maxOperationNames = 300 } = {})
       name: 'store_commands_total',
       help: 'Round trips to the service store, by store and operation',
       labelNames: ['store', 'operation'],
+      registers: [registry],
+    }),
+    rejectedRequests: new Counter({
+      name: 'http_rejected_requests_total',
+      help: 'Requests refused before any GraphQL processing, by reason (unsigned, stale, bad signature...)',
+      labelNames: ['reason'],
       registers: [registry],
     }),
     operationLabel(name) {

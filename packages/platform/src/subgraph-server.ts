@@ -9,6 +9,7 @@ import { buildSubgraphSchema, type GraphQLResolverMap } from '@apollo/subgraph';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type Request } from 'express';
 import type { DocumentNode } from 'graphql';
+import { ANONYMOUS, keepRawBody, requireGatewaySignature, type Identity, type TrustedRequest } from './gateway-trust';
 import { formatError, observabilityPlugin } from './graphql-observability';
 import type { ReadinessCheck } from './health';
 import { createHttpApp, type HttpApp } from './http-server';
@@ -20,8 +21,10 @@ export interface SubgraphServerOptions<TContext extends BaseContext> {
   typeDefs: DocumentNode;
   /** Resolvers typed by the subgraph's generated `Resolvers` type (graphql-codegen). */
   resolvers: object;
-  /** Builds the per-request context: identity, fresh DataLoaders, services. */
-  context: (req: Request) => Promise<TContext>;
+  /** Builds the per-request context from the gateway-verified identity: fresh DataLoaders, services. */
+  context: (req: Request, identity: Identity) => Promise<TContext>;
+  /** The secret this subgraph shares with the gateway (<NAME>_SIGNING_SECRET). */
+  signingSecret: string;
   readiness: Record<string, ReadinessCheck>;
   logger: Logger;
   metrics: ServiceMetrics;
@@ -66,8 +69,19 @@ export async function createSubgraphServer<TContext extends BaseContext>(
   await apollo.start();
   http.app.use(
     '/graphql',
-    express.json({ limit: options.bodyLimit ?? '2mb' }),
-    expressMiddleware(apollo, { context: async ({ req }) => options.context(req) }),
+    express.json({ limit: options.bodyLimit ?? '2mb', verify: keepRawBody }),
+    requireGatewaySignature(options.signingSecret, {
+      onReject: (reason, req) => {
+        options.metrics.rejectedRequests.inc({ reason });
+        options.logger.warn(
+          { reason, requestId: req.header('x-request-id'), remote: req.socket.remoteAddress },
+          'unsigned request refused',
+        );
+      },
+    }),
+    expressMiddleware(apollo, {
+      context: async ({ req }) => options.context(req, (req as TrustedRequest).identity ?? ANONYMOUS),
+    }),
   );
   return {
     http,

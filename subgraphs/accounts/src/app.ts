@@ -45,8 +45,10 @@ export async function createAccounts(
     name: 'accounts',
     typeDefs: loadSubgraphSdl('accounts'),
     resolvers,
-    context: async (req) => ({
+    signingSecret: config.ACCOUNTS_SIGNING_SECRET,
+    context: async (req, viewer) => ({
       requestId: String(req.headers['x-request-id']),
+      viewer,
       loaders: createLoaders(userRepository, wishlistRepository),
       services,
     }),

@@ -1,10 +1,12 @@
 import os from 'node:os';
 import { z } from 'zod';
-import { baseEnv, defaultPoolSize, loadConfig, port, urlWithScheme } from '@polystore/platform';
+import { baseEnv, defaultPoolSize, loadConfig, port, signingSecret, urlWithScheme } from '@polystore/platform';
 
 export const accountsEnv = {
   ...baseEnv,
   PORT: port(4001),
+  /** Shared with the gateway, which signs every request it sends here. */
+  ACCOUNTS_SIGNING_SECRET: signingSecret(),
   /** The service's own role (DML only); migrations use ACCOUNTS_MIGRATE_DATABASE_URL. */
   ACCOUNTS_DATABASE_URL: urlWithScheme('postgresql', 'postgres'),
   ACCOUNTS_DB_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(defaultPoolSize(os.availableParallelism())),

@@ -1,12 +1,12 @@
-import type { Request } from 'express';
+import type { Identity } from '@polystore/platform';
 import type { Loaders } from './loaders';
 import type { UserService } from './user/user.service';
 import type { WishlistService } from './wishlist/wishlist.service';
 
 export interface AccountsContext {
   requestId: string;
+  /** Who is calling, as the gateway vouched for it in the signed request. */
+  viewer: Identity;
   loaders: Loaders;
   services: { users: UserService; wishlist: WishlistService };
 }
-
-export type ContextFactory = (req: Request) => Promise<AccountsContext>;

@@ -1,6 +1,6 @@
 import { counterValue } from '@polystore/platform';
 import { createTestDatabase, queryAs, type TestDatabase } from '../../../test-support/postgres';
-import { codes, gql } from '../../../test-support/graphql';
+import { codes, signedGql as gql, TEST_SIGNING_SECRET } from '../../../test-support/graphql';
 import { createAccounts, type Accounts } from '../src/app';
 import { loadAccountsConfig } from '../src/config';
 import { verifyPassword } from '../src/user/password';
@@ -34,6 +34,7 @@ beforeAll(async () => {
   const config = loadAccountsConfig({
     ACCOUNTS_DATABASE_URL: db.appUrl,
     PASSWORD_SCRYPT_LOG_N: '14',
+    ACCOUNTS_SIGNING_SECRET: TEST_SIGNING_SECRET,
     LOG_LEVEL: 'silent',
     NODE_ENV: 'test',
   });

@@ -48,8 +48,10 @@ export async function createCatalog(config: CatalogConfig, deps: { logger?: Logg
     name: 'catalog',
     typeDefs: loadSubgraphSdl('catalog'),
     resolvers,
-    context: async (req) => ({
+    signingSecret: config.CATALOG_SIGNING_SECRET,
+    context: async (req, viewer) => ({
       requestId: String(req.headers['x-request-id']),
+      viewer,
       loaders: createLoaders(productRepository),
       services,
     }),

@@ -1,12 +1,14 @@
 import os from 'node:os';
 import { z } from 'zod';
-import { baseEnv, defaultPoolSize, loadConfig, port, urlWithScheme } from '@polystore/platform';
+import { baseEnv, defaultPoolSize, loadConfig, port, signingSecret, urlWithScheme } from '@polystore/platform';
 
 export const CURRENCIES = ['EUR', 'USD', 'GBP'] as const;
 
 export const catalogEnv = {
   ...baseEnv,
   PORT: port(4002),
+  /** Shared with the gateway, which signs every request it sends here. */
+  CATALOG_SIGNING_SECRET: signingSecret(),
   /** mongodb:// URL with the catalog's own credentials (FerretDB locally, MongoDB under compose). */
   MONGO_URL: urlWithScheme('mongodb', 'mongodb+srv'),
   /** Database name; defaults to the one in MONGO_URL's path, else `catalog`. */

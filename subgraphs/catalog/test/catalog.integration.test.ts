@@ -1,7 +1,7 @@
 import { MongoClient } from 'mongodb';
 import { counterValue } from '@polystore/platform';
 import { createTestMongo, type TestMongo } from '../../../test-support/mongo';
-import { codes, gql } from '../../../test-support/graphql';
+import { codes, signedGql as gql, TEST_SIGNING_SECRET } from '../../../test-support/graphql';
 import { createCatalog, type Catalog } from '../src/app';
 import { loadCatalogConfig } from '../src/config';
 import { catalogMigrations } from '../src/migrations';
@@ -40,6 +40,7 @@ beforeAll(async () => {
   const config = loadCatalogConfig({
     MONGO_URL: mongo.url,
     CATALOG_DB_NAME: mongo.dbName,
+    CATALOG_SIGNING_SECRET: TEST_SIGNING_SECRET,
     LOG_LEVEL: 'silent',
     NODE_ENV: 'test',
   });

@@ -1,0 +1,31 @@
+import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import type { Fetcher } from '@apollo/utils.fetcher';
+import { ANONYMOUS, encodeIdentity, IDENTITY_HEADER, signatureHeaders, type Identity } from '@polystore/platform';
+
+export interface GatewayContext {
+  requestId: string;
+  identity: Identity;
+}
+
+/**
+ * Wrap a fetcher so every request to one subgraph carries the gateway's signature with that
+ * subgraph's own secret, over the exact body bytes sent (see platform/gateway-trust).
+ */
+export function signingFetcher(secret: string, inner: Fetcher): Fetcher {
+  return (url, init = {}) => {
+    const headers = { ...(init.headers as Record<string, string> | undefined) };
+    const body = typeof init.body === 'string' ? init.body : '';
+    const identity = headers[IDENTITY_HEADER] ?? encodeIdentity(ANONYMOUS);
+    return inner(url, { ...init, headers: { ...headers, ...signatureHeaders(secret, body, identity) } });
+  };
+}
+
+/** One subgraph, as the gateway calls it: identity and request id forwarded, every request signed. */
+export class PolystoreDataSource extends RemoteGraphQLDataSource<GatewayContext> {
+  override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
+    // Only the gateway's own view of the caller travels, never a header the client sent.
+    const identity = 'identity' in context && context.identity ? context.identity : ANONYMOUS;
+    request.http?.headers.set(IDENTITY_HEADER, encodeIdentity(identity));
+    if ('requestId' in context && context.requestId) request.http?.headers.set('x-request-id', context.requestId);
+  }
+}
