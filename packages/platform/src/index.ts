@@ -11,3 +11,4 @@ export * from './pagination';
 export * from './progress';
 export * from './schema-files';
 export * from './subgraph-server';
+export * from './redis';

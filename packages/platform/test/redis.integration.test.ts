@@ -1,0 +1,33 @@
+import { counterValue, createMetrics, createRedis } from '../src';
+import { requireVar, stackEnv, uniqueSuffix } from '../../../test-support/stack-env';
+
+// Against the stack's real Redis, as the admin user, in a key space of its own.
+describe('createRedis', () => {
+  const metrics = createMetrics('test');
+  const redis = createRedis(requireVar(stackEnv(), 'REDIS_URL'), metrics);
+  const key = `test:${uniqueSuffix()}`;
+  const count = () => counterValue(metrics.registry, 'store_commands_total', { store: 'redis' });
+
+  afterAll(async () => {
+    await redis.del(key, `${key}:b`);
+    redis.disconnect();
+  });
+
+  it('counts a command as one round trip', async () => {
+    await redis.connect();
+    const before = await count();
+    await redis.set(key, '1');
+    expect(await redis.get(key)).toBe('1');
+    expect((await count()) - before).toBe(2);
+  });
+
+  it('counts a pipeline or a transaction as one round trip, whatever it holds', async () => {
+    const before = await count();
+    const results = await redis.pipeline().incr(key).incr(key).get(key).exec();
+    expect(results?.map(([, v]) => v)).toEqual([2, 3, '3']);
+    expect((await count()) - before).toBe(1);
+    const between = await count();
+    await redis.multi().set(`${key}:b`, 'x').get(`${key}:b`).exec();
+    expect((await count()) - between).toBe(1);
+  });
+});
