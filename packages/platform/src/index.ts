@@ -12,3 +12,4 @@ export * from './progress';
 export * from './schema-files';
 export * from './subgraph-server';
 export * from './redis';
+export * from './graph-client';
