@@ -8,6 +8,7 @@ import { createGateway, type Gateway } from '../../gateway/src/gateway';
 import { TEST_SIGNING_SECRET } from '../../test-support/graphql';
 import { createTestMongo, type TestMongo } from '../../test-support/mongo';
 import { createTestDatabase, type TestDatabase } from '../../test-support/postgres';
+import { stackEnv } from '../../test-support/stack-env';
 
 export interface RunningPolystore {
   url: string;
@@ -37,7 +38,12 @@ export async function startPolystore(): Promise<RunningPolystore> {
     { products: new GraphProductDirectory(() => gatewayUrl) },
   );
   const catalog = await createCatalog(
-    loadCatalogConfig({ ...common, MONGO_URL: catalogDb.url, CATALOG_DB_NAME: catalogDb.dbName }),
+    loadCatalogConfig({
+      ...common,
+      MONGO_URL: catalogDb.url,
+      CATALOG_DB_NAME: catalogDb.dbName,
+      CATALOG_REDIS_URL: stackEnv()['CATALOG_REDIS_URL'],
+    }),
   );
   const accountsPort = (await accounts.server.listen(0, '127.0.0.1')).port;
   const catalogPort = (await catalog.server.listen(0, '127.0.0.1')).port;

@@ -72,7 +72,7 @@ required_secrets() {
   echo PG_SUPERUSER_PASSWORD
   for svc in $PG_SERVICES; do echo "PG_${svc^^}_OWNER_PASSWORD" "PG_${svc^^}_APP_PASSWORD"; done
   echo PG_CATALOG_PASSWORD
-  echo REDIS_ADMIN_PASSWORD REDIS_GATEWAY_PASSWORD REDIS_ACCOUNTS_PASSWORD REDIS_CART_PASSWORD REDIS_EVENTS_PASSWORD
+  echo REDIS_ADMIN_PASSWORD REDIS_GATEWAY_PASSWORD REDIS_ACCOUNTS_PASSWORD REDIS_CART_PASSWORD REDIS_EVENTS_PASSWORD REDIS_CATALOG_PASSWORD
   for svc in $SUBGRAPHS; do echo "${svc^^}_SIGNING_SECRET"; done
 }
 
@@ -180,6 +180,7 @@ user admin on >$REDIS_ADMIN_PASSWORD ~* &* +@all
 user gateway on >$REDIS_GATEWAY_PASSWORD ~gw:* &gw:* +@all -@admin -@dangerous
 user accounts on >$REDIS_ACCOUNTS_PASSWORD ~acc:* &acc:* +@all -@admin -@dangerous
 user cart on >$REDIS_CART_PASSWORD ~cart:* &cart:* +@all -@admin -@dangerous
+user catalog on >$REDIS_CATALOG_PASSWORD ~cat:* &cat:* +@all -@admin -@dangerous
 user events on >$REDIS_EVENTS_PASSWORD ~events:* ~outbox:* &events:* +@all -@admin -@dangerous
 EOF
   chmod 600 "$DATA/redis/users.acl"
@@ -314,6 +315,7 @@ write_stack_env() {
       echo "GATEWAY_REDIS_URL='redis://gateway:$REDIS_GATEWAY_PASSWORD@127.0.0.1:$REDIS_PORT'"
       echo "ACCOUNTS_REDIS_URL='redis://accounts:$REDIS_ACCOUNTS_PASSWORD@127.0.0.1:$REDIS_PORT'"
       echo "CART_REDIS_URL='redis://cart:$REDIS_CART_PASSWORD@127.0.0.1:$REDIS_PORT'"
+      echo "CATALOG_REDIS_URL='redis://catalog:$REDIS_CATALOG_PASSWORD@127.0.0.1:$REDIS_PORT'"
       echo "EVENTS_REDIS_URL='redis://events:$REDIS_EVENTS_PASSWORD@127.0.0.1:$REDIS_PORT'"
     fi
     if ! is_external elasticsearch; then

@@ -11,6 +11,8 @@ export function createRedis(url: string, metrics: ServiceMetrics, options: Redis
     lazyConnect: true,
     maxRetriesPerRequest: 2,
     connectTimeout: 5_000,
+    // The ready check runs INFO, which a key-space ACL user may not run (-@dangerous).
+    enableReadyCheck: false,
     ...options,
   });
   const sendCommand = redis.sendCommand.bind(redis);

@@ -2,6 +2,7 @@ import type { Connection } from 'mongoose';
 import {
   createLogger,
   createMetrics,
+  createRedis,
   createSubgraphServer,
   loadSubgraphSdl,
   type Logger,
@@ -15,6 +16,7 @@ import type { CatalogContext } from './context';
 import { connectMongo, databaseName } from './db';
 import { createLoaders } from './loaders';
 import { createModels } from './models';
+import { TwoLevelProductCache } from './product/product.cache';
 import { ProductRepository } from './product/product.repository';
 import { ProductService } from './product/product.service';
 import { resolvers } from './resolvers';
@@ -39,10 +41,20 @@ export async function createCatalog(config: CatalogConfig, deps: { logger?: Logg
   });
   const models = createModels(connection);
   const productRepository = new ProductRepository(models);
+  // The Redis level of the product cache is an optimisation: the catalog starts and answers
+  // without it (misses go to the store) and ioredis reconnects in the background.
+  const redis = config.CATALOG_REDIS_URL ? createRedis(config.CATALOG_REDIS_URL, metrics) : undefined;
+  redis?.on('error', (error: Error) => logger.warn({ err: error.message }, 'product cache: Redis unavailable'));
+  await redis?.connect().catch(() => undefined);
+  const cache = new TwoLevelProductCache(redis, {
+    l1Seconds: config.PRODUCT_CACHE_L1_SECONDS,
+    l2Seconds: config.PRODUCT_CACHE_L2_SECONDS,
+    registry: metrics.registry,
+  });
   const categories = new CategoryService(new CategoryRepository(models), config.CATEGORY_CACHE_TTL_SECONDS);
   const services = {
     categories,
-    products: new ProductService(productRepository, categories, { currency: config.STORE_CURRENCY }),
+    products: new ProductService(productRepository, categories, { currency: config.STORE_CURRENCY }, cache),
   };
   const server = await createSubgraphServer<CatalogContext>({
     name: 'catalog',
@@ -52,7 +64,8 @@ export async function createCatalog(config: CatalogConfig, deps: { logger?: Logg
     context: async (req, viewer) => ({
       requestId: String(req.headers['x-request-id']),
       viewer,
-      loaders: createLoaders(productRepository),
+      loaders: createLoaders(productRepository, cache),
+      lowStockThreshold: config.LOW_STOCK_THRESHOLD,
       services,
     }),
     readiness: { mongodb: () => connection.db!.command({ ping: 1 }) },
@@ -69,6 +82,7 @@ export async function createCatalog(config: CatalogConfig, deps: { logger?: Logg
     async stop() {
       await server.stop();
       await connection.close();
+      redis?.disconnect();
     },
   };
 }

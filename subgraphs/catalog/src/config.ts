@@ -19,6 +19,13 @@ export const catalogEnv = {
   CATALOG_DB_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(defaultPoolSize(os.availableParallelism())),
   /** The currency every price is kept in. */
   STORE_CURRENCY: z.enum(CURRENCIES).default('EUR'),
+  /** Redis for the shared product cache (user `catalog`, keys `cat:*`); without it only the process cache is used. */
+  CATALOG_REDIS_URL: urlWithScheme('redis', 'rediss').optional(),
+  /** Seconds a product stays in the process cache (0 disables it) and in Redis. */
+  PRODUCT_CACHE_L1_SECONDS: z.coerce.number().int().min(0).max(60).default(5),
+  PRODUCT_CACHE_L2_SECONDS: z.coerce.number().int().min(1).max(3600).default(120),
+  /** Stock at or below which a product shows LOW_STOCK. */
+  LOW_STOCK_THRESHOLD: z.coerce.number().int().min(0).max(1000).default(5),
   /** Seconds categories stay in the in-process cache. */
   CATEGORY_CACHE_TTL_SECONDS: z.coerce.number().int().min(0).max(3600).default(30),
 };

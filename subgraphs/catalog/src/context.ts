@@ -8,5 +8,6 @@ export interface CatalogContext {
   /** Who is calling, as the gateway vouched for it in the signed request. */
   viewer: Identity;
   loaders: Loaders;
+  lowStockThreshold: number;
   services: { products: ProductService; categories: CategoryService };
 }

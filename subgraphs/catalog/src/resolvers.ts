@@ -1,6 +1,7 @@
 import { DateTimeResolver } from 'graphql-scalars';
 import { notFound, parseInput } from '@polystore/platform';
 import type { Resolvers } from './generated/graphql';
+import { availabilityOf } from './product/availability';
 import { productId, sku } from './product/product.inputs';
 
 /** Thin: parse arguments, call a service or a loader, shape the answer. */
@@ -20,6 +21,7 @@ export const resolvers: Resolvers = {
   Product: {
     __resolveReference: (reference, ctx) => ctx.loaders.productById.load(reference.id),
     id: (product) => product._id,
+    availability: (product, _args, ctx) => availabilityOf(product, ctx.lowStockThreshold),
     category: async (product, _args, ctx) => {
       const category = await ctx.services.categories.get(product.category);
       if (!category) throw notFound('Category', product.category);

@@ -37,7 +37,9 @@ async function productCount(): Promise<number> {
 
 beforeAll(async () => {
   mongo = await createTestMongo();
+  // The product cache is off here: these tests look at the store itself (see product-cache tests).
   const config = loadCatalogConfig({
+    PRODUCT_CACHE_L1_SECONDS: '0',
     MONGO_URL: mongo.url,
     CATALOG_DB_NAME: mongo.dbName,
     CATALOG_SIGNING_SECRET: TEST_SIGNING_SECRET,

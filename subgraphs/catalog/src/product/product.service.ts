@@ -11,6 +11,7 @@ import {
 import { z } from 'zod';
 import type { CategoryService } from '../category/category.service';
 import type { ProductDoc } from '../models';
+import type { ProductCache } from './product.cache';
 import {
   createProductInput,
   productFilter,
@@ -42,6 +43,7 @@ export class ProductService {
     private readonly products: ProductRepository,
     private readonly categories: CategoryService,
     private readonly options: { currency: string },
+    private readonly cache: ProductCache,
   ) {}
 
   async create(raw: unknown): Promise<ProductDoc> {
@@ -49,7 +51,7 @@ export class ProductService {
     this.checkCurrency(input.price.currency);
     await this.checkCategory(input.category);
     try {
-      return await this.products.insert({
+      const created = await this.products.insert({
         _id: uuidv7(),
         ...input,
         nameKey: input.name.toLowerCase(),
@@ -57,6 +59,8 @@ export class ProductService {
         status: 'ACTIVE',
         version: 1,
       });
+      await this.cache.put(created);
+      return created;
     } catch (error) {
       if (error instanceof SkuTakenError)
         throw conflict(`A product with sku ${input.sku} already exists`, { field: 'input.sku' });
@@ -76,6 +80,7 @@ export class ProductService {
     try {
       const updated = await this.products.update(id, set, expectedVersion);
       if (!updated) throw notFound('Product', id);
+      await this.cache.put(updated);
       return updated;
     } catch (error) {
       if (error instanceof StaleVersionError) {
