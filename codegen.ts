@@ -35,6 +35,15 @@ const config: CodegenConfig = {
         },
       },
     },
+    'subgraphs/cart/src/generated/graphql.ts': {
+      schema: 'schema/cart.graphql',
+      plugins: ['typescript', 'typescript-resolvers'],
+      config: {
+        ...shared,
+        contextType: '../context#CartContext',
+        mappers: { Cart: '../cart/cart.model#CartView', CartItem: '../cart/cart.model#CartLine' },
+      },
+    },
   },
 };
 

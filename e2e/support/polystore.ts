@@ -1,6 +1,9 @@
 import { createAccounts, type Accounts } from '../../subgraphs/accounts/src/app';
 import { loadAccountsConfig } from '../../subgraphs/accounts/src/config';
 import { GraphProductDirectory } from '../../subgraphs/accounts/src/wishlist/product-directory';
+import { createCart, type Cart } from '../../subgraphs/cart/src/app';
+import { loadCartConfig } from '../../subgraphs/cart/src/config';
+import { GraphProductDirectory as CartProductDirectory } from '../../subgraphs/cart/src/cart/product-directory';
 import { createCatalog, type Catalog } from '../../subgraphs/catalog/src/app';
 import { loadCatalogConfig } from '../../subgraphs/catalog/src/config';
 import { loadGatewayConfig } from '../../gateway/src/config';
@@ -8,13 +11,23 @@ import { createGateway, type Gateway } from '../../gateway/src/gateway';
 import { TEST_SIGNING_SECRET } from '../../test-support/graphql';
 import { createTestMongo, type TestMongo } from '../../test-support/mongo';
 import { createTestDatabase, type TestDatabase } from '../../test-support/postgres';
+import { createTestKeySpace, type TestKeySpace } from '../../test-support/redis';
 import { stackEnv } from '../../test-support/stack-env';
+import { startIdentityProxy, type IdentityProxy } from './identity-proxy';
 
 export interface RunningPolystore {
   url: string;
-  subgraphUrls: { accounts: string; catalog: string };
+  subgraphUrls: { accounts: string; catalog: string; cart: string };
   accounts: Accounts;
   catalog: Catalog;
+  cart: Cart;
+  /** The cart's keys live under `cartKeys.prefix` (`cart:t_<suffix>:`), read as the `cart` ACL user. */
+  cartKeys: TestKeySpace;
+  /**
+   * TEST ONLY, until the gateway establishes sessions: the identity the cart subgraph sees on the
+   * gateway's requests (see identity-proxy.ts); `act(null)` shows it what the gateway sends.
+   */
+  cartIdentity: Pick<IdentityProxy, 'act'>;
   gateway: Gateway;
   stop(): Promise<void>;
 }
@@ -29,9 +42,11 @@ export async function startPolystore(): Promise<RunningPolystore> {
     NODE_ENV: 'test',
     ACCOUNTS_SIGNING_SECRET: `accounts-${TEST_SIGNING_SECRET}`,
     CATALOG_SIGNING_SECRET: `catalog-${TEST_SIGNING_SECRET}`,
+    CART_SIGNING_SECRET: `cart-${TEST_SIGNING_SECRET}`,
   };
   const accountsDb: TestDatabase = await createTestDatabase('accounts');
   const catalogDb: TestMongo = await createTestMongo();
+  const cartKeys: TestKeySpace = await createTestKeySpace('cart', 'CART_REDIS_URL');
   let gatewayUrl = '';
   const accounts = await createAccounts(
     loadAccountsConfig({ ...common, ACCOUNTS_DATABASE_URL: accountsDb.appUrl, PASSWORD_SCRYPT_LOG_N: '14' }),
@@ -45,13 +60,20 @@ export async function startPolystore(): Promise<RunningPolystore> {
       CATALOG_REDIS_URL: stackEnv()['CATALOG_REDIS_URL'],
     }),
   );
+  const cart = await createCart(
+    loadCartConfig({ ...common, CART_REDIS_URL: cartKeys.url, CART_KEY_PREFIX: cartKeys.prefix }),
+    { products: new CartProductDirectory(() => gatewayUrl) },
+  );
   const accountsPort = (await accounts.server.listen(0, '127.0.0.1')).port;
   const catalogPort = (await catalog.server.listen(0, '127.0.0.1')).port;
+  const cartUrl = `http://127.0.0.1:${(await cart.server.listen(0, '127.0.0.1')).port}/graphql`;
+  const cartProxy = await startIdentityProxy(cartUrl, common.CART_SIGNING_SECRET);
   const gateway = await createGateway(
     loadGatewayConfig({
       ...common,
       ACCOUNTS_URL: `http://127.0.0.1:${accountsPort}/graphql`,
       CATALOG_URL: `http://127.0.0.1:${catalogPort}/graphql`,
+      CART_URL: cartProxy.url,
     }),
   );
   gatewayUrl = `http://127.0.0.1:${(await gateway.listen(0, '127.0.0.1')).port}/graphql`;
@@ -60,14 +82,19 @@ export async function startPolystore(): Promise<RunningPolystore> {
     subgraphUrls: {
       accounts: `http://127.0.0.1:${accountsPort}/graphql`,
       catalog: `http://127.0.0.1:${catalogPort}/graphql`,
+      cart: cartUrl,
     },
     accounts,
     catalog,
+    cart,
+    cartKeys,
+    cartIdentity: cartProxy,
     gateway,
     async stop() {
       await gateway.stop();
-      await Promise.all([accounts.stop(), catalog.stop()]);
-      await Promise.all([accountsDb.drop(), catalogDb.drop()]);
+      await cartProxy.stop();
+      await Promise.all([accounts.stop(), catalog.stop(), cart.stop()]);
+      await Promise.all([accountsDb.drop(), catalogDb.drop(), cartKeys.drop()]);
     },
   };
 }

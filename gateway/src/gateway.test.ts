@@ -7,6 +7,7 @@ describe('subgraphsOf', () => {
     const sdl = readFileSync(path.join(__dirname, '../../schema/supergraph.graphql'), 'utf8');
     expect(subgraphsOf(sdl)).toEqual([
       { name: 'accounts', url: 'http://127.0.0.1:4001/graphql' },
+      { name: 'cart', url: 'http://127.0.0.1:4003/graphql' },
       { name: 'catalog', url: 'http://127.0.0.1:4002/graphql' },
     ]);
   });

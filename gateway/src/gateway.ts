@@ -75,6 +75,8 @@ export async function createGateway(config: GatewayConfig, deps: { logger?: Logg
     includeStacktraceInErrorResponses: !production,
     formatError: formatError(production),
     csrfPrevention: true,
+    // runService owns the signals: one SIGTERM drains and stops; Apollo's own handler would re-send it.
+    stopOnTerminationSignals: false,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: http.server, stopGracePeriodMillis: 10_000 }),
       ApolloServerPluginLandingPageDisabled(),

@@ -166,6 +166,7 @@ class MigrationAdapterFactory implements SqlMigrationAwareDriverAdapterFactory {
   constructor(
     private readonly url: string,
     private readonly adminUrl: string | undefined,
+    private readonly shadowPrefix = 'prisma_shadow_',
   ) {}
 
   private readonly record = (failure: ScriptFailure) => {
@@ -191,7 +192,7 @@ class MigrationAdapterFactory implements SqlMigrationAwareDriverAdapterFactory {
   async connectToShadowDb(): Promise<SqlDriverAdapter> {
     if (!this.adminUrl)
       throw new MigrateError('a shadow database needs POSTGRES_ADMIN_URL (CREATE DATABASE)', 'NO_ADMIN');
-    const name = `prisma_shadow_${randomBytes(6).toString('hex')}`;
+    const name = `${this.shadowPrefix}${randomBytes(6).toString('hex')}`;
     await admin(this.adminUrl, (c) => c.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`));
     this.shadows.add(name);
     const url = new URL(this.adminUrl);
@@ -249,10 +250,15 @@ interface Session {
   close(): Promise<void>;
 }
 
-async function openSession(schemaPath: string, url: string, adminUrl?: string): Promise<Session> {
+async function openSession(
+  schemaPath: string,
+  url: string,
+  adminUrl?: string,
+  shadowPrefix?: string,
+): Promise<Session> {
   const glue = await loadEngine();
   const schema = { path: path.resolve(schemaPath), content: fs.readFileSync(schemaPath, 'utf8') };
-  const factory = new MigrationAdapterFactory(url, adminUrl);
+  const factory = new MigrationAdapterFactory(url, adminUrl, shadowPrefix);
   const bound = bindMigrationAwareSqlAdapterFactory(factory);
   const errors = (bound as unknown as { errorRegistry: ErrorRegistry }).errorRegistry;
   let engine: Glue.SchemaEngine;
@@ -389,14 +395,14 @@ function timestamp(date: Date): string {
 
 /** Write `<UTC timestamp>_<name>/migration.sql` with what schema.prisma adds; null when nothing changed. */
 export async function create(
-  options: MigrateOptions & { name: string; databaseUrl: string; adminUrl: string },
+  options: MigrateOptions & { name: string; databaseUrl: string; adminUrl: string; shadowPrefix?: string },
 ): Promise<string | null> {
   const slug = options.name
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '_')
     .replace(/^_+|_+$/g, '');
   if (!slug) throw new MigrateError('a migration needs a name of letters or digits', 'USAGE');
-  const session = await openSession(options.schemaPath, options.databaseUrl, options.adminUrl);
+  const session = await openSession(options.schemaPath, options.databaseUrl, options.adminUrl, options.shadowPrefix);
   try {
     const list = await readMigrations(options.migrationsDir);
     const sql = await diffToSchema(session, list);

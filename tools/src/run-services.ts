@@ -21,6 +21,7 @@ interface ServiceSpec {
 export const SERVICES: ServiceSpec[] = [
   { name: 'accounts', entry: 'subgraphs/accounts/dist/main.js', port: Number(process.env['ACCOUNTS_PORT'] ?? 4001) },
   { name: 'catalog', entry: 'subgraphs/catalog/dist/main.js', port: Number(process.env['CATALOG_PORT'] ?? 4002) },
+  { name: 'cart', entry: 'subgraphs/cart/dist/main.js', port: Number(process.env['CART_PORT'] ?? 4003) },
 ];
 const GATEWAY: ServiceSpec = {
   name: 'gateway',

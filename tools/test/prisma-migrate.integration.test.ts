@@ -14,6 +14,8 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'polystore-migrate-'));
 const schemaPath = path.join(dir, 'schema.prisma');
 const migrationsDir = path.join(dir, 'migrations');
 const options = { schemaPath, migrationsDir };
+// Its own prefix for shadow databases: other test runs may be creating theirs at the same time.
+const shadowPrefix = `prisma_shadow_${database}_`;
 
 const SCHEMA = `datasource db {
   provider = "postgresql"
@@ -47,13 +49,15 @@ describe('prisma migrations on the wasm engine', () => {
   let first = '';
 
   it('create writes the first migration and the lock file, leaving no shadow database behind', async () => {
-    first = (await create({ ...options, name: 'Add shelves', databaseUrl: url, adminUrl }))!;
+    first = (await create({ ...options, name: 'Add shelves', databaseUrl: url, adminUrl, shadowPrefix }))!;
     expect(first).toMatch(/^\d{14}_add_shelves$/);
     expect(fs.readFileSync(path.join(migrationsDir, first, 'migration.sql'), 'utf8')).toMatch(/CREATE TABLE "Shelf"/);
     expect(fs.readFileSync(path.join(migrationsDir, 'migration_lock.toml'), 'utf8')).toContain(
       'provider = "postgresql"',
     );
-    const shadows = await queryAs(adminUrl, `SELECT datname FROM pg_database WHERE datname LIKE 'prisma_shadow_%'`);
+    const shadows = await queryAs(adminUrl, `SELECT datname FROM pg_database WHERE starts_with(datname, $1)`, [
+      shadowPrefix,
+    ]);
     expect(shadows).toEqual([]);
   });
 

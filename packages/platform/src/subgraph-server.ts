@@ -54,6 +54,8 @@ export async function createSubgraphServer<TContext extends BaseContext>(
     includeStacktraceInErrorResponses: !options.production,
     formatError: formatError(options.production),
     csrfPrevention: true,
+    // runService owns the signals: one SIGTERM drains and stops; Apollo's own handler would re-send it.
+    stopOnTerminationSignals: false,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: http.server, stopGracePeriodMillis: 10_000 }),
       ApolloServerPluginLandingPageDisabled(),

@@ -1,0 +1,132 @@
+import { randomUUID } from 'node:crypto';
+import { counterValue, type Identity, type ServiceMetrics } from '@polystore/platform';
+import { codes, gql } from '../test-support/graphql';
+import { startPolystore, type RunningPolystore } from './support/polystore';
+
+// A storefront's cart through the gateway: cart (Redis) keeps ids and quantities, catalog (MongoDB)
+// answers names and prices, joined by the gateway's query plan. Product checks inside the cart's
+// mutations go through the real gateway to the real catalog. The caller's session comes from the
+// test's identity proxy until the gateway establishes sessions (e2e/support/identity-proxy.ts).
+let polystore: RunningPolystore;
+const products: { id: string; name: string; amount: number }[] = [];
+let archivedId: string;
+
+beforeAll(async () => {
+  polystore = await startPolystore();
+  const { url } = polystore;
+  expect(
+    (await gql(url, `mutation { createCategory(input: { slug: "teapots", name: "Teapots" }) { slug } }`)).errors,
+  ).toBeUndefined();
+  for (const [i, name] of ['Brown Betty', 'Tetsubin', 'Yixing Pot', 'Glass Kettle'].entries()) {
+    const created = await gql(url, `mutation($input: CreateProductInput!) { createProduct(input: $input) { id } }`, {
+      input: { sku: `POT-${i}`, name, price: { amount: 1500 + i * 250, currency: 'EUR' }, category: 'teapots' },
+    });
+    expect(created.errors).toBeUndefined();
+    products.push({ id: created.data!['createProduct'].id, name, amount: 1500 + i * 250 });
+  }
+  archivedId = products.pop()!.id;
+  const archived = await gql(url, `mutation($id: ID!) { updateProduct(id: $id, input: { status: ARCHIVED }) { id } }`, {
+    id: archivedId,
+  });
+  expect(archived.errors).toBeUndefined();
+});
+afterAll(async () => {
+  await polystore?.stop();
+});
+afterEach(() => polystore.cartIdentity.act(null));
+
+const counter = (metrics: ServiceMetrics, name: string, labels: Record<string, string> = {}) =>
+  counterValue(metrics.registry, name, labels);
+const as = (identity: Identity) => polystore.cartIdentity.act(identity);
+const ADD = `mutation Add($productId: ID!, $quantity: Int!) { addToCart(productId: $productId, quantity: $quantity) { totalQuantity } }`;
+const CART = `query Cart { cart { totalQuantity items { quantity product { name price { amount currency } } } } }`;
+
+async function cartKeysContent() {
+  const out: Record<string, Record<string, string>> = {};
+  for (const key of await polystore.cartKeys.keys()) out[key] = await polystore.cartKeys.redis.hgetall(key);
+  return out;
+}
+
+describe('an anonymous session with a cart', () => {
+  it('reads names and prices for every item with one batched catalog fetch and one Redis round trip', async () => {
+    const { url } = polystore;
+    as({ roles: [], sessionId: `e2e-${randomUUID()}` });
+    const [a, b, c] = products as [(typeof products)[0], (typeof products)[0], (typeof products)[0]];
+    for (const [product, quantity] of [
+      [a, 2],
+      [b, 1],
+      [c, 3],
+    ] as const) {
+      const added = await gql(url, ADD, { productId: product.id, quantity });
+      expect(added.errors).toBeUndefined();
+    }
+
+    const entityFetches = await counter(polystore.catalog.metrics, 'graphql_entity_requests_total', {
+      typename: 'Product',
+    });
+    const finds = await counter(polystore.catalog.metrics, 'store_commands_total', {
+      store: 'mongodb',
+      operation: 'find',
+    });
+    const redisCommands = await counter(polystore.cart.metrics, 'store_commands_total', { store: 'redis' });
+    const res = await gql(url, CART);
+    expect(res.errors).toBeUndefined();
+    expect(res.data!['cart']).toEqual({
+      totalQuantity: 6,
+      items: [
+        { quantity: 2, product: { name: a.name, price: { amount: a.amount, currency: 'EUR' } } },
+        { quantity: 1, product: { name: b.name, price: { amount: b.amount, currency: 'EUR' } } },
+        { quantity: 3, product: { name: c.name, price: { amount: c.amount, currency: 'EUR' } } },
+      ],
+    });
+    // The subtotal is the client's sum over current catalog prices (the cart keeps none: ADR 0005).
+    const items = res.data!['cart'].items as { quantity: number; product: { price: { amount: number } } }[];
+    expect(items.reduce((sum, i) => sum + i.quantity * i.product.price.amount, 0)).toBe(
+      2 * a.amount + b.amount + 3 * c.amount,
+    );
+    // Counted where it happens: one _entities request to catalog for all three products, one find
+    // on MongoDB, one script call on Redis.
+    expect(
+      (await counter(polystore.catalog.metrics, 'graphql_entity_requests_total', { typename: 'Product' })) -
+        entityFetches,
+    ).toBe(1);
+    expect(
+      (await counter(polystore.catalog.metrics, 'store_commands_total', { store: 'mongodb', operation: 'find' })) -
+        finds,
+    ).toBe(1);
+    expect((await counter(polystore.cart.metrics, 'store_commands_total', { store: 'redis' })) - redisCommands).toBe(1);
+  });
+
+  it('cannot add an archived or unknown product, and the cart stays as it was', async () => {
+    const { url } = polystore;
+    as({ roles: [], sessionId: `e2e-${randomUUID()}` });
+    expect((await gql(url, ADD, { productId: products[0]!.id, quantity: 1 })).errors).toBeUndefined();
+    const before = await cartKeysContent();
+    expect(codes(await gql(url, ADD, { productId: archivedId, quantity: 1 }))).toEqual(['BAD_USER_INPUT']);
+    expect(codes(await gql(url, ADD, { productId: randomUUID(), quantity: 1 }))).toEqual(['NOT_FOUND']);
+    expect(codes(await gql(url, ADD, { productId: products[1]!.id, quantity: 0 }))).toEqual(['BAD_USER_INPUT']);
+    expect(await cartKeysContent()).toEqual(before);
+  });
+
+  it('becomes the user cart on sign-in', async () => {
+    const { url } = polystore;
+    const sessionId = `e2e-${randomUUID()}`;
+    as({ roles: [], sessionId });
+    await gql(url, ADD, { productId: products[2]!.id, quantity: 4 });
+    as({ roles: ['customer'], userId: randomUUID(), sessionId });
+    const res = await gql(url, `query { cart { totalQuantity items { quantity product { name } } } }`);
+    expect(res.data!['cart']).toEqual({
+      totalQuantity: 4,
+      items: [{ quantity: 4, product: { name: products[2]!.name } }],
+    });
+    as({ roles: [], sessionId });
+    expect((await gql(url, `query { cart { totalQuantity } }`)).data!['cart']).toEqual({ totalQuantity: 0 });
+  });
+});
+
+describe('the gateway as it is today', () => {
+  it('sends no session, so the cart answers UNAUTHENTICATED', async () => {
+    const res = await gql(polystore.url, `query { cart { totalQuantity } }`);
+    expect(codes(res)).toEqual(['UNAUTHENTICATED']);
+  });
+});

@@ -1,0 +1,77 @@
+import type { Redis } from 'ioredis';
+import {
+  createLogger,
+  createMetrics,
+  createRedis,
+  createSubgraphServer,
+  loadSubgraphSdl,
+  type Logger,
+  type ServiceMetrics,
+  type SubgraphServer,
+} from '@polystore/platform';
+import { MAX_QUANTITY } from './cart/cart.model';
+import { CartRepository } from './cart/cart.repository';
+import { CartService } from './cart/cart.service';
+import { GraphProductDirectory, type ProductDirectory } from './cart/product-directory';
+import type { CartConfig } from './config';
+import type { CartContext } from './context';
+import { createLoaders } from './loaders';
+import { resolvers } from './resolvers';
+
+export interface Cart {
+  server: SubgraphServer;
+  redis: Redis;
+  logger: Logger;
+  metrics: ServiceMetrics;
+  /** Stop taking requests, finish the in-flight ones, close the Redis connection. */
+  stop(): Promise<void>;
+}
+
+/** The composition root, shared by main.ts and the tests. */
+export async function createCart(
+  config: CartConfig,
+  deps: { products?: ProductDirectory; logger?: Logger; now?: () => Date } = {},
+): Promise<Cart> {
+  const logger = deps.logger ?? createLogger('cart', config.LOG_LEVEL);
+  const metrics = createMetrics('cart');
+  // The `cart` ACL user may not run INFO (@dangerous), which ioredis's ready check sends.
+  const redis = createRedis(config.CART_REDIS_URL, metrics, { enableReadyCheck: false });
+  await redis.connect();
+  const repository = new CartRepository(redis, { maxItems: config.CART_MAX_ITEMS, maxQuantity: MAX_QUANTITY });
+  const products = deps.products ?? new GraphProductDirectory(() => config.GRAPH_URL);
+  const carts = new CartService(repository, products, {
+    keyPrefix: config.CART_KEY_PREFIX,
+    userTtlSeconds: config.CART_USER_TTL_SECONDS,
+    anonymousTtlSeconds: config.CART_ANONYMOUS_TTL_SECONDS,
+    maxItems: config.CART_MAX_ITEMS,
+    logger,
+    ...(deps.now ? { now: deps.now } : {}),
+  });
+  const server = await createSubgraphServer<CartContext>({
+    name: 'cart',
+    typeDefs: loadSubgraphSdl('cart'),
+    resolvers,
+    signingSecret: config.CART_SIGNING_SECRET,
+    context: async (req, viewer) => ({
+      requestId: String(req.headers['x-request-id']),
+      viewer,
+      loaders: createLoaders(carts, viewer),
+      services: { carts },
+    }),
+    readiness: { redis: () => redis.ping() },
+    logger,
+    metrics,
+    production: config.NODE_ENV === 'production',
+    slowOperationMs: config.SLOW_OPERATION_MS,
+  });
+  return {
+    server,
+    redis,
+    logger,
+    metrics,
+    async stop() {
+      await server.stop();
+      await redis.quit();
+    },
+  };
+}

@@ -1,0 +1,32 @@
+import { queryGraph } from '@polystore/platform';
+
+/** What the catalog says of a product: sold, kept for history only, or unknown. */
+export type ProductAvailability = 'ACTIVE' | 'ARCHIVED' | 'MISSING';
+
+/**
+ * Whether a product can go in a cart, asked of the catalog through the public graph (the gateway),
+ * like any client: the cart never reads the catalog's store (docs/adr/0003, 0005).
+ */
+export interface ProductDirectory {
+  availability(productId: string): Promise<ProductAvailability>;
+}
+
+export class GraphProductDirectory implements ProductDirectory {
+  constructor(
+    private readonly graphUrl: () => string,
+    private readonly timeoutMs = 3000,
+  ) {}
+
+  async availability(productId: string): Promise<ProductAvailability> {
+    const data = await queryGraph<{ product: { id: string; status: 'ACTIVE' | 'ARCHIVED' } | null }>(
+      this.graphUrl(),
+      {
+        query: 'query CartProductStatus($id: ID!) { product(id: $id) { id status } }',
+        operationName: 'CartProductStatus',
+        variables: { id: productId },
+      },
+      { clientName: 'cart', timeoutMs: this.timeoutMs },
+    );
+    return data.product?.status ?? 'MISSING';
+  }
+}
