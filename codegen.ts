@@ -35,6 +35,18 @@ const config: CodegenConfig = {
         },
       },
     },
+    'subgraphs/search/src/generated/graphql.ts': {
+      schema: 'schema/search.graphql',
+      plugins: ['typescript', 'typescript-resolvers'],
+      config: {
+        ...shared,
+        contextType: '../context#SearchContext',
+        mappers: {
+          SearchResult: '../search/search.service#SearchPage',
+          SearchHit: '../search/search.service#SearchHitRecord',
+        },
+      },
+    },
   },
 };
 
