@@ -3,17 +3,23 @@ import { loadAccountsConfig } from '../../subgraphs/accounts/src/config';
 import { GraphProductDirectory } from '../../subgraphs/accounts/src/wishlist/product-directory';
 import { createCatalog, type Catalog } from '../../subgraphs/catalog/src/app';
 import { loadCatalogConfig } from '../../subgraphs/catalog/src/config';
+import { createSearch, type Search } from '../../subgraphs/search/src/app';
+import { loadSearchConfig } from '../../subgraphs/search/src/config';
 import { loadGatewayConfig } from '../../gateway/src/config';
 import { createGateway, type Gateway } from '../../gateway/src/gateway';
+import { createTestIndex, type TestIndex } from '../../test-support/elasticsearch';
 import { TEST_SIGNING_SECRET } from '../../test-support/graphql';
 import { createTestMongo, type TestMongo } from '../../test-support/mongo';
 import { createTestDatabase, type TestDatabase } from '../../test-support/postgres';
 
 export interface RunningPolystore {
   url: string;
-  subgraphUrls: { accounts: string; catalog: string };
+  subgraphUrls: { accounts: string; catalog: string; search: string };
   accounts: Accounts;
   catalog: Catalog;
+  search: Search;
+  /** The search alias of this run (`products_t_<suffix>`), its indices deleted by stop(). */
+  searchIndex: TestIndex;
   gateway: Gateway;
   stop(): Promise<void>;
 }
@@ -28,9 +34,11 @@ export async function startPolystore(): Promise<RunningPolystore> {
     NODE_ENV: 'test',
     ACCOUNTS_SIGNING_SECRET: `accounts-${TEST_SIGNING_SECRET}`,
     CATALOG_SIGNING_SECRET: `catalog-${TEST_SIGNING_SECRET}`,
+    SEARCH_SIGNING_SECRET: `search-${TEST_SIGNING_SECRET}`,
   };
   const accountsDb: TestDatabase = await createTestDatabase('accounts');
   const catalogDb: TestMongo = await createTestMongo();
+  const searchIndex: TestIndex = await createTestIndex();
   let gatewayUrl = '';
   const accounts = await createAccounts(
     loadAccountsConfig({ ...common, ACCOUNTS_DATABASE_URL: accountsDb.appUrl, PASSWORD_SCRYPT_LOG_N: '14' }),
@@ -39,13 +47,18 @@ export async function startPolystore(): Promise<RunningPolystore> {
   const catalog = await createCatalog(
     loadCatalogConfig({ ...common, MONGO_URL: catalogDb.url, CATALOG_DB_NAME: catalogDb.dbName }),
   );
+  const search = await createSearch(
+    loadSearchConfig({ ...common, ELASTICSEARCH_URL: searchIndex.url, SEARCH_INDEX_ALIAS: searchIndex.alias }),
+  );
   const accountsPort = (await accounts.server.listen(0, '127.0.0.1')).port;
   const catalogPort = (await catalog.server.listen(0, '127.0.0.1')).port;
+  const searchPort = (await search.server.listen(0, '127.0.0.1')).port;
   const gateway = await createGateway(
     loadGatewayConfig({
       ...common,
       ACCOUNTS_URL: `http://127.0.0.1:${accountsPort}/graphql`,
       CATALOG_URL: `http://127.0.0.1:${catalogPort}/graphql`,
+      SEARCH_URL: `http://127.0.0.1:${searchPort}/graphql`,
     }),
   );
   gatewayUrl = `http://127.0.0.1:${(await gateway.listen(0, '127.0.0.1')).port}/graphql`;
@@ -54,14 +67,17 @@ export async function startPolystore(): Promise<RunningPolystore> {
     subgraphUrls: {
       accounts: `http://127.0.0.1:${accountsPort}/graphql`,
       catalog: `http://127.0.0.1:${catalogPort}/graphql`,
+      search: `http://127.0.0.1:${searchPort}/graphql`,
     },
     accounts,
     catalog,
+    search,
+    searchIndex,
     gateway,
     async stop() {
       await gateway.stop();
-      await Promise.all([accounts.stop(), catalog.stop()]);
-      await Promise.all([accountsDb.drop(), catalogDb.drop()]);
+      await Promise.all([accounts.stop(), catalog.stop(), search.stop()]);
+      await Promise.all([accountsDb.drop(), catalogDb.drop(), searchIndex.drop()]);
     },
   };
 }
