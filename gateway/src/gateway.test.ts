@@ -8,6 +8,7 @@ describe('subgraphsOf', () => {
     expect(subgraphsOf(sdl)).toEqual([
       { name: 'accounts', url: 'http://127.0.0.1:4001/graphql' },
       { name: 'catalog', url: 'http://127.0.0.1:4002/graphql' },
+      { name: 'search', url: 'http://127.0.0.1:4006/graphql' },
     ]);
   });
 });
