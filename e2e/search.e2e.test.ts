@@ -11,10 +11,10 @@ let polystore: RunningPolystore;
 
 beforeAll(async () => {
   polystore = await startPolystore();
-});
+}, 60_000);
 afterAll(async () => {
   await polystore?.stop();
-});
+}, 60_000);
 
 const silent = () => ({ tick: () => undefined, finish: () => undefined });
 const counter = (
@@ -145,7 +145,7 @@ describe('searchProducts through the gateway', () => {
       (await counter(polystore.catalog.metrics, 'store_commands_total', { store: 'mongodb', operation: 'find' })) -
         finds,
     ).toBe(1);
-  });
+  }, 60_000);
 
   it('tolerates typos and filters by category', async () => {
     const res = await gql(polystore.url, SEARCH, { query: 'lmap', filter: { categories: ['lighting'] } });
@@ -172,7 +172,7 @@ describe('searchProducts through the gateway', () => {
     expect(report.previous).toEqual([`${polystore.searchIndex.alias}_v2`]);
     const res = await gql(polystore.url, SEARCH, { query: 'piano' });
     expect(res.data!['searchProducts'].hits.map((h: any) => h.product.name)).toEqual(['Piano Lamp']);
-  });
+  }, 60_000);
 
   it('passes coded errors through the gateway', async () => {
     const res = await gql(polystore.url, SEARCH, { query: ' ', filter: { priceRange: { min: 10, max: 1 } } });

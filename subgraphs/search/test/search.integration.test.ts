@@ -122,12 +122,12 @@ beforeAll(async () => {
   url = `http://127.0.0.1:${(await search.server.listen(0, '127.0.0.1')).port}/graphql`;
   const outcome = await new ProductIndexer(search.index).indexProducts(ALL, { refresh: true });
   expect(outcome).toEqual({ indexed: ALL.length, stale: 0, failed: [] });
-});
+}, 30_000); // a cold node (fresh CI stack) takes seconds over its first requests
 
 afterAll(async () => {
   await search?.stop();
   await testIndex?.drop();
-});
+}, 30_000);
 
 describe('the index', () => {
   it('is created from the template kept in the repository, behind the alias, and deploying again changes nothing', async () => {
@@ -440,7 +440,7 @@ describe('when Elasticsearch does not answer', () => {
     } finally {
       await down.stop();
     }
-  });
+  }, 15_000);
 });
 
 describe('indexProducts', () => {
@@ -530,7 +530,7 @@ describe('reindex', () => {
     expect(ids(await searchProducts({ query: 'gadget 7' }))[0]).toBe(extra[7]!.id);
     // The archived product was not in the catalog's active listing, so it is gone for good.
     expect(await search.index.count(report.index)).toBe(ACTIVE.length + extra.length);
-  });
+  }, 30_000);
 
   it('leaves the alias and the live index alone when the catalog fails half-way', async () => {
     const before = await search.index.versionedIndices();
