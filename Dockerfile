@@ -7,6 +7,7 @@ COPY packages/platform/package.json packages/platform/
 COPY subgraphs/accounts/package.json subgraphs/accounts/
 COPY subgraphs/catalog/package.json subgraphs/catalog/
 COPY subgraphs/cart/package.json subgraphs/cart/
+COPY subgraphs/search/package.json subgraphs/search/
 COPY gateway/package.json gateway/
 COPY tools/package.json tools/
 RUN npm ci --no-audit --no-fund

@@ -44,6 +44,18 @@ const config: CodegenConfig = {
         mappers: { Cart: '../cart/cart.model#CartView', CartItem: '../cart/cart.model#CartLine' },
       },
     },
+    'subgraphs/search/src/generated/graphql.ts': {
+      schema: 'schema/search.graphql',
+      plugins: ['typescript', 'typescript-resolvers'],
+      config: {
+        ...shared,
+        contextType: '../context#SearchContext',
+        mappers: {
+          SearchResult: '../search/search.service#SearchPage',
+          SearchHit: '../search/search.service#SearchHitRecord',
+        },
+      },
+    },
   },
 };
 

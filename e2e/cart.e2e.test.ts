@@ -84,8 +84,9 @@ describe('an anonymous session with a cart', () => {
     expect(items.reduce((sum, i) => sum + i.quantity * i.product.price.amount, 0)).toBe(
       2 * a.amount + b.amount + 3 * c.amount,
     );
-    // Counted where it happens: one _entities request to catalog for all three products, one find
-    // on MongoDB, one script call on Redis.
+    // Counted where it happens: one _entities request to catalog for all three products, at most one
+    // find on MongoDB (the product cache, written through at creation, usually answers), one script
+    // call on Redis.
     expect(
       (await counter(polystore.catalog.metrics, 'graphql_entity_requests_total', { typename: 'Product' })) -
         entityFetches,
@@ -93,7 +94,7 @@ describe('an anonymous session with a cart', () => {
     expect(
       (await counter(polystore.catalog.metrics, 'store_commands_total', { store: 'mongodb', operation: 'find' })) -
         finds,
-    ).toBe(1);
+    ).toBeLessThanOrEqual(1);
     expect((await counter(polystore.cart.metrics, 'store_commands_total', { store: 'redis' })) - redisCommands).toBe(1);
   });
 

@@ -8,7 +8,7 @@ import { isStaleTestDatabase, stackEnv, uniqueSuffix } from './stack-env';
 
 /**
  * Before the integration and end-to-end suites: check the stores answer, drop what runs that
- * ended long ago left behind, and make sure one migrated template database exists per PostgreSQL
+ * ended long ago left behind (databases, search indices and templates), and make sure one migrated template database exists per PostgreSQL
  * service, from which each test file copies its own database in milliseconds. Safe to run while
  * another test run (another worktree) uses the same stores.
  */
@@ -52,6 +52,23 @@ export default async function globalSetup(): Promise<void> {
     for (const { name } of mongoDatabases) if (isStaleTestDatabase(name)) await mongo.db(name).dropDatabase();
   } finally {
     await mongo.close();
+  }
+
+  if (env['ELASTICSEARCH_URL']) await dropStaleSearchIndices(env['ELASTICSEARCH_URL']);
+}
+
+/** Test aliases are `<prefix>_t_<suffix>`, their indices `<alias>_v<N>`, their templates `<alias>`. */
+async function dropStaleSearchIndices(url: string): Promise<void> {
+  const indices = (await (await fetch(`${url}/_cat/indices?format=json&h=index&expand_wildcards=all`)).json()) as {
+    index: string;
+  }[];
+  const stale = indices.map((i) => i.index).filter((name) => isStaleTestDatabase(name.replace(/_v\d+$/, '')));
+  if (stale.length) await fetch(`${url}/${stale.join(',')}?ignore_unavailable=true`, { method: 'DELETE' });
+  const { index_templates: templates } = (await (await fetch(`${url}/_index_template`)).json()) as {
+    index_templates: { name: string }[];
+  };
+  for (const { name } of templates.filter((t) => isStaleTestDatabase(t.name))) {
+    await fetch(`${url}/_index_template/${name}`, { method: 'DELETE' });
   }
 }
 

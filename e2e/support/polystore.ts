@@ -6,8 +6,11 @@ import { loadCartConfig } from '../../subgraphs/cart/src/config';
 import { GraphProductDirectory as CartProductDirectory } from '../../subgraphs/cart/src/cart/product-directory';
 import { createCatalog, type Catalog } from '../../subgraphs/catalog/src/app';
 import { loadCatalogConfig } from '../../subgraphs/catalog/src/config';
+import { createSearch, type Search } from '../../subgraphs/search/src/app';
+import { loadSearchConfig } from '../../subgraphs/search/src/config';
 import { loadGatewayConfig } from '../../gateway/src/config';
 import { createGateway, type Gateway } from '../../gateway/src/gateway';
+import { createTestIndex, type TestIndex } from '../../test-support/elasticsearch';
 import { TEST_SIGNING_SECRET } from '../../test-support/graphql';
 import { createTestMongo, type TestMongo } from '../../test-support/mongo';
 import { createTestDatabase, type TestDatabase } from '../../test-support/postgres';
@@ -17,7 +20,7 @@ import { startIdentityProxy, type IdentityProxy } from './identity-proxy';
 
 export interface RunningPolystore {
   url: string;
-  subgraphUrls: { accounts: string; catalog: string; cart: string };
+  subgraphUrls: { accounts: string; catalog: string; cart: string; search: string };
   accounts: Accounts;
   catalog: Catalog;
   cart: Cart;
@@ -28,6 +31,9 @@ export interface RunningPolystore {
    * gateway's requests (see identity-proxy.ts); `act(null)` shows it what the gateway sends.
    */
   cartIdentity: Pick<IdentityProxy, 'act'>;
+  search: Search;
+  /** The search alias of this run (`products_t_<suffix>`), its indices deleted by stop(). */
+  searchIndex: TestIndex;
   gateway: Gateway;
   stop(): Promise<void>;
 }
@@ -43,10 +49,12 @@ export async function startPolystore(): Promise<RunningPolystore> {
     ACCOUNTS_SIGNING_SECRET: `accounts-${TEST_SIGNING_SECRET}`,
     CATALOG_SIGNING_SECRET: `catalog-${TEST_SIGNING_SECRET}`,
     CART_SIGNING_SECRET: `cart-${TEST_SIGNING_SECRET}`,
+    SEARCH_SIGNING_SECRET: `search-${TEST_SIGNING_SECRET}`,
   };
   const accountsDb: TestDatabase = await createTestDatabase('accounts');
   const catalogDb: TestMongo = await createTestMongo();
   const cartKeys: TestKeySpace = await createTestKeySpace('cart', 'CART_REDIS_URL');
+  const searchIndex: TestIndex = await createTestIndex();
   let gatewayUrl = '';
   const accounts = await createAccounts(
     loadAccountsConfig({ ...common, ACCOUNTS_DATABASE_URL: accountsDb.appUrl, PASSWORD_SCRYPT_LOG_N: '14' }),
@@ -64,16 +72,21 @@ export async function startPolystore(): Promise<RunningPolystore> {
     loadCartConfig({ ...common, CART_REDIS_URL: cartKeys.url, CART_KEY_PREFIX: cartKeys.prefix }),
     { products: new CartProductDirectory(() => gatewayUrl) },
   );
+  const search = await createSearch(
+    loadSearchConfig({ ...common, ELASTICSEARCH_URL: searchIndex.url, SEARCH_INDEX_ALIAS: searchIndex.alias }),
+  );
   const accountsPort = (await accounts.server.listen(0, '127.0.0.1')).port;
   const catalogPort = (await catalog.server.listen(0, '127.0.0.1')).port;
   const cartUrl = `http://127.0.0.1:${(await cart.server.listen(0, '127.0.0.1')).port}/graphql`;
   const cartProxy = await startIdentityProxy(cartUrl, common.CART_SIGNING_SECRET);
+  const searchUrl = `http://127.0.0.1:${(await search.server.listen(0, '127.0.0.1')).port}/graphql`;
   const gateway = await createGateway(
     loadGatewayConfig({
       ...common,
       ACCOUNTS_URL: `http://127.0.0.1:${accountsPort}/graphql`,
       CATALOG_URL: `http://127.0.0.1:${catalogPort}/graphql`,
       CART_URL: cartProxy.url,
+      SEARCH_URL: searchUrl,
     }),
   );
   gatewayUrl = `http://127.0.0.1:${(await gateway.listen(0, '127.0.0.1')).port}/graphql`;
@@ -83,18 +96,21 @@ export async function startPolystore(): Promise<RunningPolystore> {
       accounts: `http://127.0.0.1:${accountsPort}/graphql`,
       catalog: `http://127.0.0.1:${catalogPort}/graphql`,
       cart: cartUrl,
+      search: searchUrl,
     },
     accounts,
     catalog,
     cart,
     cartKeys,
     cartIdentity: cartProxy,
+    search,
+    searchIndex,
     gateway,
     async stop() {
       await gateway.stop();
       await cartProxy.stop();
-      await Promise.all([accounts.stop(), catalog.stop(), cart.stop()]);
-      await Promise.all([accountsDb.drop(), catalogDb.drop(), cartKeys.drop()]);
+      await Promise.all([accounts.stop(), catalog.stop(), cart.stop(), search.stop()]);
+      await Promise.all([accountsDb.drop(), catalogDb.drop(), cartKeys.drop(), searchIndex.drop()]);
     },
   };
 }

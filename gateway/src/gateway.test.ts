@@ -9,6 +9,7 @@ describe('subgraphsOf', () => {
       { name: 'accounts', url: 'http://127.0.0.1:4001/graphql' },
       { name: 'cart', url: 'http://127.0.0.1:4003/graphql' },
       { name: 'catalog', url: 'http://127.0.0.1:4002/graphql' },
+      { name: 'search', url: 'http://127.0.0.1:4006/graphql' },
     ]);
   });
 });

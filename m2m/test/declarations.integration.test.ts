@@ -12,6 +12,8 @@ interface Section {
   heading: string;
   /** `parent/child` for indexes, `name` for tables, collections and key spaces. */
   objects: string[];
+  /** Every row as written, with its kind. */
+  rows: { name: string; kind: string }[];
 }
 
 function sections(): Section[] {
@@ -20,13 +22,16 @@ function sections(): Section[] {
   let parent = '';
   for (const line of text.split('\n')) {
     if (line.startsWith('## ')) {
-      result.push({ heading: line.slice(3), objects: [] });
+      result.push({ heading: line.slice(3), objects: [], rows: [] });
       parent = '';
       continue;
     }
-    const row = /^\|\s*`([^`]+)`\s*\|\s*(table|index|collection|key space)\s*\|/.exec(line);
+    const row = /^\|\s*`([^`]+)`\s*\|\s*(table|index|collection|key space|search index|alias|index template)\s*\|/.exec(
+      line,
+    );
     if (!row || !result.length) continue;
     const [, name, kind] = row;
+    result.at(-1)!.rows.push({ name: name!, kind: kind! });
     if (kind === 'index') result.at(-1)!.objects.push(`${parent}/${name}`);
     else {
       parent = name!;
@@ -92,13 +97,39 @@ describe('m2m/README.md', () => {
     }
   });
 
-  it('declares every Elasticsearch index', async () => {
-    const response = await fetch(
-      `${requireVar(env, 'ELASTICSEARCH_URL')}/_cat/indices?format=json&expand_wildcards=open`,
+  // Test runs make aliases, indices and templates named `<name>_t_<suffix>` of their own (in
+  // parallel with this check) and delete them: names containing `_t_` are not the product's. So
+  // are Elasticsearch's own: dot-prefixed indices and aliases, templates marked `_meta.managed`.
+  it('declares every Elasticsearch index, alias and index template', async () => {
+    const es = requireVar(env, 'ELASTICSEARCH_URL');
+    const ours = (name: string) => !name.startsWith('.') && !name.includes('_t_');
+    const get = async <T>(path: string) => (await (await fetch(`${es}${path}`)).json()) as T;
+    const rows = sections().find((s) => s.heading.startsWith('Elasticsearch'))!.rows;
+    const ofKind = (kind: string) => rows.filter((r) => r.kind === kind).map((r) => r.name);
+
+    // `products_v<N>` declares exactly one index of that name with any version.
+    const patterns = ofKind('search index').map(
+      (name) => new RegExp(`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace('<N>', '[1-9][0-9]*')}$`),
     );
-    const indices = ((await response.json()) as { index: string }[])
+    const indices = (await get<{ index: string }[]>('/_cat/indices?format=json&h=index&expand_wildcards=all'))
       .map((i) => i.index)
-      .filter((name) => !name.startsWith('.'));
-    expect(indices.sort()).toEqual(declared('Elasticsearch'));
+      .filter(ours);
+    expect(indices.filter((i) => !patterns.some((p) => p.test(i)))).toEqual([]);
+    for (const pattern of patterns) expect(indices.filter((i) => pattern.test(i))).toHaveLength(1);
+
+    const aliases = (await get<{ alias: string; index: string }[]>('/_cat/aliases?format=json&h=alias,index')).filter(
+      (a) => ours(a.alias),
+    );
+    expect(aliases.map((a) => a.alias).sort()).toEqual(ofKind('alias').sort());
+    for (const { index } of aliases) expect(patterns.some((p) => p.test(index))).toBe(true);
+
+    const templates = (
+      await get<{ index_templates: { name: string; index_template: { _meta?: { managed?: boolean } } }[] }>(
+        '/_index_template',
+      )
+    ).index_templates
+      .filter((t) => ours(t.name) && t.index_template._meta?.managed !== true)
+      .map((t) => t.name);
+    expect(templates.sort()).toEqual(ofKind('index template').sort());
   });
 });

@@ -8,12 +8,17 @@
  *
  * PostgreSQL services migrate as their owner role (<SERVICE>_MIGRATE_DATABASE_URL); create and
  * check replay the migrations in a temporary shadow database made through POSTGRES_ADMIN_URL.
- * The catalog's collections and indexes are versioned migrations too (MONGO_URL).
+ * The catalog's collections and indexes are versioned migrations too (MONGO_URL), and so is the
+ * search index's template with its first versioned index behind the alias (ELASTICSEARCH_URL).
  */
 import path from 'node:path';
 import { MongoClient } from 'mongodb';
 import { catalogMigrations } from '@polystore/catalog/dist/migrations';
 import { migrateMongo } from '@polystore/catalog/dist/migrations/runner';
+import { createMetrics } from '@polystore/platform';
+import { createElasticsearch } from '@polystore/search/dist/elasticsearch';
+import { deployProductIndex } from '@polystore/search/dist/products/deploy';
+import { IndexNames, ProductIndexRepository } from '@polystore/search/dist/products/product-index.repository';
 import { check, create, deploy, MigrateError, status } from './prisma-migrate';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -60,6 +65,18 @@ export async function deployCatalog(mongoUrl: string, dbName?: string, log: (l: 
   }
 }
 
+export async function deploySearch(esUrl: string, alias = 'products', log: (l: string) => void = console.error) {
+  const es = createElasticsearch(esUrl, createMetrics('migrate'));
+  try {
+    const report = await deployProductIndex(new ProductIndexRepository(es, new IndexNames(alias)), (l) =>
+      log(`search: ${l}`),
+    );
+    if (!report.created) log(`search: template applied; ${alias} → ${report.index}`);
+  } finally {
+    await es.close();
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command = 'deploy', ...args] = argv;
   const log = (line: string) => console.error(line);
@@ -78,6 +95,7 @@ async function main(argv: string[]): Promise<number> {
         );
       }
       if (!only || only === 'catalog') await deployCatalog(env('MONGO_URL'), process.env['CATALOG_DB_NAME']);
+      if (!only || only === 'search') await deploySearch(env('ELASTICSEARCH_URL'), process.env['SEARCH_INDEX_ALIAS']);
       return 0;
     }
     case 'create': {

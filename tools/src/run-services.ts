@@ -3,6 +3,8 @@
  * migrations and seed data are in place): start the subgraphs, wait until each is ready, start
  * the gateway, wait for it, print the URL; stop them all, gateway first, on Ctrl-C or SIGTERM.
  * A service that dies takes the others down with it, with its last log lines shown.
+ *   --search-index-if-empty   once the gateway answers, fill the search index from the catalog
+ *                             (npm run reindex -- --if-empty) when it holds no products yet
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
@@ -22,6 +24,7 @@ export const SERVICES: ServiceSpec[] = [
   { name: 'accounts', entry: 'subgraphs/accounts/dist/main.js', port: Number(process.env['ACCOUNTS_PORT'] ?? 4001) },
   { name: 'catalog', entry: 'subgraphs/catalog/dist/main.js', port: Number(process.env['CATALOG_PORT'] ?? 4002) },
   { name: 'cart', entry: 'subgraphs/cart/dist/main.js', port: Number(process.env['CART_PORT'] ?? 4003) },
+  { name: 'search', entry: 'subgraphs/search/dist/main.js', port: Number(process.env['SEARCH_PORT'] ?? 4006) },
 ];
 const GATEWAY: ServiceSpec = {
   name: 'gateway',
@@ -87,6 +90,25 @@ async function waitReady(spec: ServiceSpec, timeoutMs = 60_000): Promise<void> {
   throw new Error(`${spec.name} not ready after ${timeoutMs / 1000} s: ${last}`);
 }
 
+/**
+ * The search index is filled from the catalog through the gateway, so only once everything is up.
+ * A failure leaves the product running (searches then find nothing) and says how to retry.
+ */
+function buildSearchIndex(env: NodeJS.ProcessEnv): Promise<void> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [path.join(ROOT, 'subgraphs/search/dist/reindex.js'), '--if-empty'], {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', 'inherit', 'pipe'],
+    });
+    createInterface({ input: child.stderr! }).on('line', (line) => process.stdout.write(`[reindex] ${line}\n`));
+    child.on('exit', (code) => {
+      if (code !== 0) console.error('search index not built; the product runs without it. Retry: npm run reindex');
+      resolve();
+    });
+  });
+}
+
 async function stopAll(code: number): Promise<never> {
   stopping = true;
   for (const name of [GATEWAY.name, ...SERVICES.map((s) => s.name).reverse()]) {
@@ -115,6 +137,7 @@ async function main(): Promise<void> {
     await Promise.all(SERVICES.map((s) => waitReady(s)));
     start(GATEWAY, env);
     await waitReady(GATEWAY);
+    if (process.argv.includes('--search-index-if-empty')) await buildSearchIndex(env);
   } catch (error) {
     console.error(`start failed: ${(error as Error).message}`);
     await stopAll(1);
