@@ -24,6 +24,8 @@ const base = {
 };
 
 module.exports = {
+  // A global option (jest ignores it inside projects): set-up against real stores can take seconds.
+  testTimeout: 30_000,
   projects: [
     {
       ...base,
@@ -36,14 +38,12 @@ module.exports = {
       displayName: 'integration',
       testMatch: ['<rootDir>/**/*.integration.test.ts'],
       globalSetup: '<rootDir>/test-support/global-setup.ts',
-      testTimeout: 30_000,
     },
     {
       ...base,
       displayName: 'e2e',
       testMatch: ['<rootDir>/e2e/**/*.e2e.test.ts'],
       globalSetup: '<rootDir>/test-support/global-setup.ts',
-      testTimeout: 60_000,
     },
   ],
 };
