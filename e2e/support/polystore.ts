@@ -8,6 +8,7 @@ import { createGateway, type Gateway } from '../../gateway/src/gateway';
 import { TEST_SIGNING_SECRET } from '../../test-support/graphql';
 import { createTestMongo, type TestMongo } from '../../test-support/mongo';
 import { createTestDatabase, type TestDatabase } from '../../test-support/postgres';
+import { createTestKeySpace, type TestKeySpace } from '../../test-support/redis';
 
 export interface RunningPolystore {
   url: string;
@@ -15,14 +16,23 @@ export interface RunningPolystore {
   accounts: Accounts;
   catalog: Catalog;
   gateway: Gateway;
+  /** The Redis key prefixes (under gw:* and acc:*) this instance writes, deleted by stop(). */
+  keySpaces: { gateway: TestKeySpace; accounts: TestKeySpace };
   stop(): Promise<void>;
+}
+
+export interface PolystoreOptions {
+  /** Extra gateway settings (limits, rate limits, NODE_ENV, ...). */
+  gateway?: Record<string, string>;
+  /** Extra accounts settings. */
+  accounts?: Record<string, string>;
 }
 
 /**
  * The gateway and every subgraph, each on its own port on loopback and its own fresh database on
  * the real stores, wired as in production except for the ports.
  */
-export async function startPolystore(): Promise<RunningPolystore> {
+export async function startPolystore(options: PolystoreOptions = {}): Promise<RunningPolystore> {
   const common = {
     LOG_LEVEL: 'silent',
     NODE_ENV: 'test',
@@ -31,9 +41,20 @@ export async function startPolystore(): Promise<RunningPolystore> {
   };
   const accountsDb: TestDatabase = await createTestDatabase('accounts');
   const catalogDb: TestMongo = await createTestMongo();
+  const keySpaces = {
+    gateway: createTestKeySpace('gw', 'GATEWAY_REDIS_URL'),
+    accounts: createTestKeySpace('acc', 'ACCOUNTS_REDIS_URL'),
+  };
   let gatewayUrl = '';
   const accounts = await createAccounts(
-    loadAccountsConfig({ ...common, ACCOUNTS_DATABASE_URL: accountsDb.appUrl, PASSWORD_SCRYPT_LOG_N: '14' }),
+    loadAccountsConfig({
+      ...common,
+      ACCOUNTS_DATABASE_URL: accountsDb.appUrl,
+      ACCOUNTS_REDIS_URL: keySpaces.accounts.url,
+      ACCOUNTS_REDIS_PREFIX: keySpaces.accounts.prefix,
+      PASSWORD_SCRYPT_LOG_N: '14',
+      ...options.accounts,
+    }),
     { products: new GraphProductDirectory(() => gatewayUrl) },
   );
   const catalog = await createCatalog(
@@ -46,6 +67,11 @@ export async function startPolystore(): Promise<RunningPolystore> {
       ...common,
       ACCOUNTS_URL: `http://127.0.0.1:${accountsPort}/graphql`,
       CATALOG_URL: `http://127.0.0.1:${catalogPort}/graphql`,
+      GATEWAY_REDIS_URL: keySpaces.gateway.url,
+      GATEWAY_REDIS_PREFIX: keySpaces.gateway.prefix,
+      // plain http on loopback
+      COOKIE_SECURE: 'false',
+      ...options.gateway,
     }),
   );
   gatewayUrl = `http://127.0.0.1:${(await gateway.listen(0, '127.0.0.1')).port}/graphql`;
@@ -58,10 +84,11 @@ export async function startPolystore(): Promise<RunningPolystore> {
     accounts,
     catalog,
     gateway,
+    keySpaces,
     async stop() {
       await gateway.stop();
       await Promise.all([accounts.stop(), catalog.stop()]);
-      await Promise.all([accountsDb.drop(), catalogDb.drop()]);
+      await Promise.all([accountsDb.drop(), catalogDb.drop(), keySpaces.gateway.drop(), keySpaces.accounts.drop()]);
     },
   };
 }
