@@ -2,11 +2,14 @@ import { decodeSessionGrant, SESSION_GRANT_HEADER, type SessionGrant } from '@po
 
 type Sink = (grant: SessionGrant) => Promise<void>;
 
-/** Per request context: where session changes reported by accounts go (cookies, revocations). */
-const sinks = new WeakMap<object, Sink>();
+/**
+ * Where session changes reported by accounts go for one request (cookies, revocations): a symbol
+ * property of the request's context, which Apollo copies along with the context's other fields.
+ */
+const SINK = Symbol('sessionGrantSink');
 
 export function acceptSessionGrants(context: object, sink: Sink): void {
-  sinks.set(context, sink);
+  Object.defineProperty(context, SINK, { value: sink, enumerable: true });
 }
 
 /**
@@ -17,7 +20,7 @@ export async function receiveSessionGrant(
   context: object,
   headers: { get(name: string): string | null } | undefined,
 ): Promise<void> {
-  const sink = sinks.get(context);
+  const sink = (context as { [SINK]?: Sink })[SINK];
   const grant = decodeSessionGrant(headers?.get(SESSION_GRANT_HEADER));
   if (sink && grant) await sink(grant);
 }
