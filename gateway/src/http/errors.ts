@@ -26,7 +26,12 @@ const GATEWAY_CODES = new Set<string>([...LIMIT_CODE_SET, PERSISTED_QUERY_NOT_IN
 export function gatewayFormatError(production: boolean) {
   const platform = formatError(production);
   return (formatted: GraphQLFormattedError): GraphQLFormattedError => {
-    const coded = withLimitCodes(formatted);
+    let coded = withLimitCodes(formatted);
+    if (production && coded.extensions && 'serviceName' in coded.extensions) {
+      // which subgraph answered is the gateway's business, not the client's
+      const { serviceName: _hidden, ...extensions } = coded.extensions;
+      coded = { ...coded, extensions };
+    }
     const code = coded.extensions?.['code'];
     if (typeof code === 'string' && GATEWAY_CODES.has(code)) {
       if (!production) return coded;

@@ -21,7 +21,7 @@ import { operationLimits } from '../plugins/operation-limits';
 import {
   loadPersistedOperations,
   PersistedOperationCache,
-  usePersistedOperations,
+  requirePersistedOperations,
   type PersistedOperation,
 } from '../plugins/persisted-operations';
 import { useRateLimit } from '../plugins/rate-limit';
@@ -117,6 +117,10 @@ export async function createFrontDoor(
         if (!('body' in req)) (req as { body?: unknown }).body = undefined;
         next();
       },
+      requirePersistedOperations(safelist, mode, {
+        maxTokens: config.MAX_TOKENS,
+        onRefused: () => metrics.rejectedRequests.inc({ reason: 'not_persisted' }),
+      }),
     ],
     after: [httpErrorHandler(logger)],
     apollo: {
@@ -128,13 +132,7 @@ export async function createFrontDoor(
       },
       allowBatchedHttpRequests: false,
       formatError: gatewayFormatError(production),
-      plugins: [
-        usePersistedOperations(safelist, mode, {
-          maxTokens: config.MAX_TOKENS,
-          onRefused: () => metrics.rejectedRequests.inc({ reason: 'not_persisted' }),
-        }),
-        ...limits.plugins,
-      ],
+      plugins: limits.plugins,
     },
     async context({ req, res }) {
       const context: GatewayContext = { requestId: String(req.headers['x-request-id']), identity: identityOf(res) };

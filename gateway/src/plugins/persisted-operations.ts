@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { HeaderMap, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
 import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import {
-  GraphQLError,
   Kind,
   parse,
   print,
@@ -114,45 +113,66 @@ export class PersistedOperationCache implements KeyValueCache<string> {
 }
 
 /**
- * In `require` mode, refuse any operation that is not on the safelist before it is validated or
- * planned: by hash (extensions.persistedQuery.sha256Hash), or by its text — exactly, or once
- * printed by graphql-js (so formatting does not matter). Unknown → 400 with
- * PERSISTED_QUERY_NOT_IN_LIST. In `apq` mode every operation passes.
+ * In `require` mode, refuse any operation that is not on the safelist before Apollo parses it:
+ * by hash (extensions.persistedQuery.sha256Hash), or by its text — exactly, or once printed by
+ * graphql-js (formatting does not matter; the listed text is what runs). Unknown → 400 with
+ * PERSISTED_QUERY_NOT_IN_LIST. POST bodies and GET query strings alike. In `apq` mode every
+ * operation passes. Runs after express.json.
  */
-export function usePersistedOperations(
+export function requirePersistedOperations(
   safelist: Map<string, PersistedOperation>,
   mode: PersistedOperationsMode,
-  options: { maxTokens: number; onRefused?: (hash: string | undefined) => void },
-): ApolloServerPlugin<BaseContext> {
-  /** The hash of an operation sent as text: of the text itself, else of its printed form. */
-  const hashOfText = (query: string): string | undefined => {
-    const exact = sha256(query);
-    if (safelist.has(exact)) return exact;
+  options: { maxTokens: number; onRefused?: () => void },
+): RequestHandler {
+  /** The listed operation a request names, if any. */
+  const listed = (query: unknown, extensions: unknown): PersistedOperation | undefined => {
+    const claimed = (extensions as { persistedQuery?: { sha256Hash?: unknown } } | undefined)?.persistedQuery
+      ?.sha256Hash;
+    if (claimed !== undefined) {
+      // by id; a text sent along must be exactly the listed one
+      const operation = typeof claimed === 'string' ? safelist.get(claimed) : undefined;
+      return operation && (query === undefined || query === null || query === operation.body) ? operation : undefined;
+    }
+    if (typeof query !== 'string') return undefined;
+    const exact = safelist.get(sha256(query));
+    if (exact) return exact;
     try {
-      return sha256(print(parse(query, { maxTokens: options.maxTokens })));
+      return safelist.get(sha256(print(parse(query, { maxTokens: options.maxTokens }))));
     } catch {
       return undefined;
     }
   };
-  return {
-    async requestDidStart({ request }) {
-      if (mode !== 'require') return;
-      const extension = request.extensions?.['persistedQuery'] as { sha256Hash?: unknown } | undefined;
-      const claimed = typeof extension?.sha256Hash === 'string' ? extension.sha256Hash : undefined;
-      if (claimed !== undefined) {
-        // by id; a text sent along must be exactly the listed one (Apollo checks it hashes to the id)
-        if (safelist.has(claimed)) return;
-      } else if (typeof request.query === 'string') {
-        const hash = hashOfText(request.query);
-        if (hash && safelist.has(hash)) {
-          request.query = safelist.get(hash)!.body;
-          return;
-        }
+  return (req: Request, res: Response, next: NextFunction) => {
+    if (mode !== 'require' || req.method === 'OPTIONS') return next();
+    let operation: PersistedOperation | undefined;
+    if (req.method === 'GET') {
+      const url = new URL(req.url, 'http://gateway');
+      let extensions: unknown;
+      try {
+        extensions = JSON.parse(url.searchParams.get('extensions') ?? 'null') ?? undefined;
+      } catch {
+        extensions = undefined;
       }
-      options.onRefused?.(claimed);
-      throw new GraphQLError('This operation is not on the list of persisted operations', {
-        extensions: { code: PERSISTED_QUERY_NOT_IN_LIST, http: { status: 400, headers: new HeaderMap() } },
-      });
-    },
+      operation = listed(url.searchParams.get('query') ?? undefined, extensions);
+      if (operation && url.searchParams.has('query')) {
+        url.searchParams.set('query', operation.body);
+        req.url = `${url.pathname}${url.search}`;
+      }
+    } else {
+      const body = req.body as { query?: unknown; extensions?: unknown } | undefined;
+      operation =
+        body && typeof body === 'object' && !Array.isArray(body) ? listed(body.query, body.extensions) : undefined;
+      if (operation && typeof body!.query === 'string') body!.query = operation.body;
+    }
+    if (operation) return next();
+    options.onRefused?.();
+    res.status(400).json({
+      errors: [
+        {
+          message: 'This operation is not on the list of persisted operations',
+          extensions: { code: PERSISTED_QUERY_NOT_IN_LIST },
+        },
+      ],
+    });
   };
 }
