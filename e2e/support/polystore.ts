@@ -86,7 +86,7 @@ export async function startPolystore(options: PolystoreOptions = {}): Promise<Ru
     gateway,
     keySpaces,
     async stop() {
-      await gateway.stop();
+      await gateway.stop().catch(() => {}); // a test may have stopped it already
       await Promise.all([accounts.stop(), catalog.stop()]);
       await Promise.all([accountsDb.drop(), catalogDb.drop(), keySpaces.gateway.drop(), keySpaces.accounts.drop()]);
     },
