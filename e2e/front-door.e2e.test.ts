@@ -93,7 +93,7 @@ describe('the HTTP front', () => {
       });
     });
     expect(tooBig!.status).toBe(413);
-    expect(codes({ status: 413, ...(await tooBig!.json()) })).toEqual(['PAYLOAD_TOO_LARGE']);
+    expect(codes({ status: 413, ...((await tooBig!.json()) as object) })).toEqual(['PAYLOAD_TOO_LARGE']);
     expect(calls).toBe(0);
     const justUnder = await fetch(polystore.url, {
       method: 'POST',

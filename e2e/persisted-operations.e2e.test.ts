@@ -41,7 +41,7 @@ describe('with PERSISTED_OPERATIONS=require (production)', () => {
     expect(adHoc.status).toBe(400);
     expect(codes(adHoc)).toEqual(['PERSISTED_QUERY_NOT_IN_LIST']);
     expect(unknownHash.status).toBe(400);
-    expect(codes({ status: 400, ...(await unknownHash.json()) })).toEqual(['PERSISTED_QUERY_NOT_IN_LIST']);
+    expect(codes({ status: 400, ...((await unknownHash.json()) as object) })).toEqual(['PERSISTED_QUERY_NOT_IN_LIST']);
     const after =
       (await operationsServed(polystore.accounts.metrics)) + (await operationsServed(polystore.catalog.metrics));
     expect(after - before).toBe(0);
@@ -110,7 +110,7 @@ describe('with PERSISTED_OPERATIONS=apq (development)', () => {
     const query = '{ categories { slug } }';
     const hash = sha256(query);
     const unknown = await fetch(polystore.url, persisted(hash));
-    expect(codes({ status: 200, ...(await unknown.json()) })).toEqual(['PERSISTED_QUERY_NOT_FOUND']);
+    expect(codes({ status: 200, ...((await unknown.json()) as object) })).toEqual(['PERSISTED_QUERY_NOT_FOUND']);
     expect((await fetch(polystore.url, persisted(hash, {}, query))).status).toBe(200);
     const keys = await polystore.keySpaces.gateway.keys();
     expect(keys).toContain(`${polystore.keySpaces.gateway.prefix}apq:${hash}`);

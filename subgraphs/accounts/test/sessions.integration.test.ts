@@ -43,7 +43,7 @@ async function call(query: string, variables: Record<string, unknown>, identity:
     ...json,
     status: response.status,
     grant: decodeSessionGrant(response.headers.get(SESSION_GRANT_HEADER)),
-  } as GraphQLResponse & { grant: SessionGrant | null };
+  } as GraphQLResponse<Record<string, any>> & { grant: SessionGrant | null };
 }
 
 async function refresh(sessionId: string, secret: string, secret_ = TEST_SIGNING_SECRET) {
