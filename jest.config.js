@@ -13,7 +13,7 @@ const base = {
   testEnvironment: 'node',
   transform: { '^.+\\.(t|j)sx?$': swc },
   // ESM-only dependencies are compiled to CommonJS like our own code.
-  transformIgnorePatterns: ['/node_modules/(?!(uuid|@faker-js|@prisma/schema-engine-wasm)/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(uuid|@faker-js|@prisma/schema-engine-wasm|jose)/)'],
   moduleNameMapper: {
     '^@polystore/platform$': '<rootDir>/packages/platform/src/index.ts',
     '^@polystore/(accounts|catalog|cart|search)/dist/(.*)$': '<rootDir>/subgraphs/$1/src/$2',

@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { counterValue, type Identity, type ServiceMetrics } from '@polystore/platform';
+import { counterValue, type ServiceMetrics } from '@polystore/platform';
 import { codes, gql } from '../test-support/graphql';
+import { Browser } from './support/browser';
 import { startPolystore, type RunningPolystore } from './support/polystore';
 
 // A storefront's cart through the gateway: cart (Redis) keeps ids and quantities, catalog (MongoDB)
 // answers names and prices, joined by the gateway's query plan. Product checks inside the cart's
-// mutations go through the real gateway to the real catalog. The caller's session comes from the
-// test's identity proxy until the gateway establishes sessions (e2e/support/identity-proxy.ts).
+// mutations go through the real gateway to the real catalog. Sessions are the gateway's own: an
+// anonymous browser gets a session cookie, and signing in keeps that session.
 let polystore: RunningPolystore;
 const products: { id: string; name: string; amount: number }[] = [];
 let archivedId: string;
@@ -33,11 +34,9 @@ beforeAll(async () => {
 afterAll(async () => {
   await polystore?.stop();
 });
-afterEach(() => polystore.cartIdentity.act(null));
 
 const counter = (metrics: ServiceMetrics, name: string, labels: Record<string, string> = {}) =>
   counterValue(metrics.registry, name, labels);
-const as = (identity: Identity) => polystore.cartIdentity.act(identity);
 const ADD = `mutation Add($productId: ID!, $quantity: Int!) { addToCart(productId: $productId, quantity: $quantity) { totalQuantity } }`;
 const CART = `query Cart { cart { totalQuantity items { quantity product { name price { amount currency } } } } }`;
 
@@ -49,15 +48,14 @@ async function cartKeysContent() {
 
 describe('an anonymous session with a cart', () => {
   it('reads names and prices for every item with one batched catalog fetch and one Redis round trip', async () => {
-    const { url } = polystore;
-    as({ roles: [], sessionId: `e2e-${randomUUID()}` });
+    const browser = new Browser(polystore.url);
     const [a, b, c] = products as [(typeof products)[0], (typeof products)[0], (typeof products)[0]];
     for (const [product, quantity] of [
       [a, 2],
       [b, 1],
       [c, 3],
     ] as const) {
-      const added = await gql(url, ADD, { productId: product.id, quantity });
+      const added = await browser.gql(ADD, { productId: product.id, quantity });
       expect(added.errors).toBeUndefined();
     }
 
@@ -69,7 +67,7 @@ describe('an anonymous session with a cart', () => {
       operation: 'find',
     });
     const redisCommands = await counter(polystore.cart.metrics, 'store_commands_total', { store: 'redis' });
-    const res = await gql(url, CART);
+    const res = await browser.gql(CART);
     expect(res.errors).toBeUndefined();
     expect(res.data!['cart']).toEqual({
       totalQuantity: 6,
@@ -99,35 +97,48 @@ describe('an anonymous session with a cart', () => {
   });
 
   it('cannot add an archived or unknown product, and the cart stays as it was', async () => {
-    const { url } = polystore;
-    as({ roles: [], sessionId: `e2e-${randomUUID()}` });
-    expect((await gql(url, ADD, { productId: products[0]!.id, quantity: 1 })).errors).toBeUndefined();
+    const browser = new Browser(polystore.url);
+    expect((await browser.gql(ADD, { productId: products[0]!.id, quantity: 1 })).errors).toBeUndefined();
     const before = await cartKeysContent();
-    expect(codes(await gql(url, ADD, { productId: archivedId, quantity: 1 }))).toEqual(['BAD_USER_INPUT']);
-    expect(codes(await gql(url, ADD, { productId: randomUUID(), quantity: 1 }))).toEqual(['NOT_FOUND']);
-    expect(codes(await gql(url, ADD, { productId: products[1]!.id, quantity: 0 }))).toEqual(['BAD_USER_INPUT']);
+    expect(codes(await browser.gql(ADD, { productId: archivedId, quantity: 1 }))).toEqual(['BAD_USER_INPUT']);
+    expect(codes(await browser.gql(ADD, { productId: randomUUID(), quantity: 1 }))).toEqual(['NOT_FOUND']);
+    expect(codes(await browser.gql(ADD, { productId: products[1]!.id, quantity: 0 }))).toEqual(['BAD_USER_INPUT']);
     expect(await cartKeysContent()).toEqual(before);
   });
 
-  it('becomes the user cart on sign-in', async () => {
-    const { url } = polystore;
-    const sessionId = `e2e-${randomUUID()}`;
-    as({ roles: [], sessionId });
-    await gql(url, ADD, { productId: products[2]!.id, quantity: 4 });
-    as({ roles: ['customer'], userId: randomUUID(), sessionId });
-    const res = await gql(url, `query { cart { totalQuantity items { quantity product { name } } } }`);
+  it('becomes the user cart on sign-in, and sign-out leaves an empty anonymous cart', async () => {
+    const browser = new Browser(polystore.url);
+    await browser.gql(ADD, { productId: products[2]!.id, quantity: 4 });
+    const email = `cart-${randomUUID()}@example.com`;
+    const password = 'a long enough secret';
+    const signedUp = await browser.gql(`mutation($input: SignUpInput!) { signUp(input: $input) { id } }`, {
+      input: { email, name: 'Cart Shopper', password },
+    });
+    expect(signedUp.errors).toBeUndefined();
+    const signedIn = await browser.gql(`mutation($input: SignInInput!) { signIn(input: $input) { user { id } } }`, {
+      input: { email, password },
+    });
+    expect(signedIn.errors).toBeUndefined();
+    const res = await browser.gql(`query { cart { totalQuantity items { quantity product { name } } } }`);
     expect(res.data!['cart']).toEqual({
       totalQuantity: 4,
       items: [{ quantity: 4, product: { name: products[2]!.name } }],
     });
-    as({ roles: [], sessionId });
-    expect((await gql(url, `query { cart { totalQuantity } }`)).data!['cart']).toEqual({ totalQuantity: 0 });
+    expect((await browser.gql(`mutation { signOut }`)).errors).toBeUndefined();
+    expect((await browser.gql(`query { cart { totalQuantity } }`)).data!['cart']).toEqual({ totalQuantity: 0 });
   });
-});
 
-describe('the gateway as it is today', () => {
-  it('sends no session, so the cart answers UNAUTHENTICATED', async () => {
-    const res = await gql(polystore.url, `query { cart { totalQuantity } }`);
-    expect(codes(res)).toEqual(['UNAUTHENTICATED']);
+  it('is out of reach of another browser', async () => {
+    const owner = new Browser(polystore.url);
+    await owner.gql(ADD, { productId: products[0]!.id, quantity: 2 });
+    const stranger = new Browser(polystore.url);
+    expect((await stranger.gql(`query { cart { totalQuantity } }`)).data!['cart']).toEqual({ totalQuantity: 0 });
+    // A client-sent identity header changes nothing: identity comes only from the session.
+    const forged = await stranger.gql(
+      `query { cart { totalQuantity } }`,
+      {},
+      { 'x-polystore-identity': 'eyJyb2xlcyI6W119' },
+    );
+    expect(forged.data!['cart']).toEqual({ totalQuantity: 0 });
   });
 });

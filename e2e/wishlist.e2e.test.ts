@@ -1,5 +1,6 @@
 import { counterValue } from '@polystore/platform';
 import { codes, gql } from '../test-support/graphql';
+import { Browser } from './support/browser';
 import { startPolystore, type RunningPolystore } from './support/polystore';
 
 // The whole path a storefront takes: through the gateway, to accounts (PostgreSQL) and catalog
@@ -39,10 +40,14 @@ describe('a user with a wishlist', () => {
       input: { email: 'shopper@example.com', name: 'Sam Shopper', password: 'a long enough secret' },
     });
     expect(signUp.errors).toBeUndefined();
-    const userId = signUp.data!['signUp'].id;
+    const shopper = new Browser(url);
+    const signIn = await shopper.gql(`mutation($input: SignInInput!) { signIn(input: $input) { user { id } } }`, {
+      input: { email: 'shopper@example.com', password: 'a long enough secret' },
+    });
+    expect(signIn.errors).toBeUndefined();
     for (const productId of productIds) {
-      const added = await gql(url, `mutation($input: WishlistInput!) { addToWishlist(input: $input) { id } }`, {
-        input: { userId, productId },
+      const added = await shopper.gql(`mutation($input: WishlistInput!) { addToWishlist(input: $input) { id } }`, {
+        input: { productId },
       });
       expect(added.errors).toBeUndefined();
     }
@@ -50,13 +55,11 @@ describe('a user with a wishlist', () => {
     const entityFetches = await catalogCounter('graphql_entity_requests_total', { typename: 'Product' });
     const finds = await catalogCounter('store_commands_total', { store: 'mongodb', operation: 'find' });
     const representations = await catalogCounter('graphql_entity_representations_total', { typename: 'Product' });
-    const res = await gql(
-      url,
-      `query Wishlist($id: ID!) { user(id: $id) { name email wishlist { id name price { amount currency } category { name } } } }`,
-      { id: userId },
+    const res = await shopper.gql(
+      `query Wishlist { me { name email wishlist { id name price { amount currency } category { name } } } }`,
     );
     expect(res.errors).toBeUndefined();
-    expect(res.data!['user']).toEqual({
+    expect(res.data!['me']).toEqual({
       name: 'Sam Shopper',
       email: 'shopper@example.com',
       wishlist: [...productIds].reverse().map((id, i, all) => ({
@@ -77,12 +80,23 @@ describe('a user with a wishlist', () => {
   });
 
   it('cannot save a product the catalog does not have', async () => {
-    const signUp = await gql(polystore.url, `mutation($input: SignUpInput!) { signUp(input: $input) { id } }`, {
+    await gql(polystore.url, `mutation($input: SignUpInput!) { signUp(input: $input) { id } }`, {
       input: { email: 'picky@example.com', name: 'Pat', password: 'a long enough secret' },
     });
-    const res = await gql(polystore.url, `mutation($input: WishlistInput!) { addToWishlist(input: $input) { id } }`, {
-      input: { userId: signUp.data!['signUp'].id, productId: '0190a0b0-0000-7000-8000-00000000abcd' },
+    const picky = new Browser(polystore.url);
+    await picky.gql(`mutation($input: SignInInput!) { signIn(input: $input) { user { id } } }`, {
+      input: { email: 'picky@example.com', password: 'a long enough secret' },
+    });
+    const res = await picky.gql(`mutation($input: WishlistInput!) { addToWishlist(input: $input) { id } }`, {
+      input: { productId: '0190a0b0-0000-7000-8000-00000000abcd' },
     });
     expect(codes(res)).toEqual(['NOT_FOUND']);
+  });
+
+  it('cannot be changed by an anonymous caller', async () => {
+    const res = await gql(polystore.url, `mutation($input: WishlistInput!) { addToWishlist(input: $input) { id } }`, {
+      input: { productId: '0190a0b0-0000-7000-8000-00000000abcd' },
+    });
+    expect(codes(res)).toEqual(['UNAUTHENTICATED']);
   });
 });

@@ -16,7 +16,6 @@ import { createTestMongo, type TestMongo } from '../../test-support/mongo';
 import { createTestDatabase, type TestDatabase } from '../../test-support/postgres';
 import { createTestKeySpace, type TestKeySpace } from '../../test-support/redis';
 import { stackEnv } from '../../test-support/stack-env';
-import { startIdentityProxy, type IdentityProxy } from './identity-proxy';
 
 export interface RunningPolystore {
   url: string;
@@ -26,23 +25,27 @@ export interface RunningPolystore {
   cart: Cart;
   /** The cart's keys live under `cartKeys.prefix` (`cart:t_<suffix>:`), read as the `cart` ACL user. */
   cartKeys: TestKeySpace;
-  /**
-   * TEST ONLY, until the gateway establishes sessions: the identity the cart subgraph sees on the
-   * gateway's requests (see identity-proxy.ts); `act(null)` shows it what the gateway sends.
-   */
-  cartIdentity: Pick<IdentityProxy, 'act'>;
   search: Search;
   /** The search alias of this run (`products_t_<suffix>`), its indices deleted by stop(). */
   searchIndex: TestIndex;
   gateway: Gateway;
+  /** The Redis key prefixes (under gw:* and acc:*) this instance writes, deleted by stop(). */
+  keySpaces: { gateway: TestKeySpace; accounts: TestKeySpace };
   stop(): Promise<void>;
+}
+
+export interface PolystoreOptions {
+  /** Extra gateway settings (limits, rate limits, NODE_ENV, ...). */
+  gateway?: Record<string, string>;
+  /** Extra accounts settings. */
+  accounts?: Record<string, string>;
 }
 
 /**
  * The gateway and every subgraph, each on its own port on loopback and its own fresh database on
  * the real stores, wired as in production except for the ports.
  */
-export async function startPolystore(): Promise<RunningPolystore> {
+export async function startPolystore(options: PolystoreOptions = {}): Promise<RunningPolystore> {
   const common = {
     LOG_LEVEL: 'silent',
     NODE_ENV: 'test',
@@ -55,9 +58,20 @@ export async function startPolystore(): Promise<RunningPolystore> {
   const catalogDb: TestMongo = await createTestMongo();
   const cartKeys: TestKeySpace = await createTestKeySpace('cart', 'CART_REDIS_URL');
   const searchIndex: TestIndex = await createTestIndex();
+  const keySpaces = {
+    gateway: await createTestKeySpace('gw', 'GATEWAY_REDIS_URL'),
+    accounts: await createTestKeySpace('acc', 'ACCOUNTS_REDIS_URL'),
+  };
   let gatewayUrl = '';
   const accounts = await createAccounts(
-    loadAccountsConfig({ ...common, ACCOUNTS_DATABASE_URL: accountsDb.appUrl, PASSWORD_SCRYPT_LOG_N: '14' }),
+    loadAccountsConfig({
+      ...common,
+      ACCOUNTS_DATABASE_URL: accountsDb.appUrl,
+      ACCOUNTS_REDIS_URL: keySpaces.accounts.url,
+      ACCOUNTS_REDIS_PREFIX: keySpaces.accounts.prefix,
+      PASSWORD_SCRYPT_LOG_N: '14',
+      ...options.accounts,
+    }),
     { products: new GraphProductDirectory(() => gatewayUrl) },
   );
   const catalog = await createCatalog(
@@ -78,15 +92,19 @@ export async function startPolystore(): Promise<RunningPolystore> {
   const accountsPort = (await accounts.server.listen(0, '127.0.0.1')).port;
   const catalogPort = (await catalog.server.listen(0, '127.0.0.1')).port;
   const cartUrl = `http://127.0.0.1:${(await cart.server.listen(0, '127.0.0.1')).port}/graphql`;
-  const cartProxy = await startIdentityProxy(cartUrl, common.CART_SIGNING_SECRET);
   const searchUrl = `http://127.0.0.1:${(await search.server.listen(0, '127.0.0.1')).port}/graphql`;
   const gateway = await createGateway(
     loadGatewayConfig({
       ...common,
       ACCOUNTS_URL: `http://127.0.0.1:${accountsPort}/graphql`,
       CATALOG_URL: `http://127.0.0.1:${catalogPort}/graphql`,
-      CART_URL: cartProxy.url,
+      CART_URL: cartUrl,
       SEARCH_URL: searchUrl,
+      GATEWAY_REDIS_URL: keySpaces.gateway.url,
+      GATEWAY_REDIS_PREFIX: keySpaces.gateway.prefix,
+      // plain http on loopback
+      COOKIE_SECURE: 'false',
+      ...options.gateway,
     }),
   );
   gatewayUrl = `http://127.0.0.1:${(await gateway.listen(0, '127.0.0.1')).port}/graphql`;
@@ -102,15 +120,21 @@ export async function startPolystore(): Promise<RunningPolystore> {
     catalog,
     cart,
     cartKeys,
-    cartIdentity: cartProxy,
     search,
     searchIndex,
     gateway,
+    keySpaces,
     async stop() {
-      await gateway.stop();
-      await cartProxy.stop();
+      await gateway.stop().catch(() => {}); // a test may have stopped it already
       await Promise.all([accounts.stop(), catalog.stop(), cart.stop(), search.stop()]);
-      await Promise.all([accountsDb.drop(), catalogDb.drop(), cartKeys.drop(), searchIndex.drop()]);
+      await Promise.all([
+        accountsDb.drop(),
+        catalogDb.drop(),
+        cartKeys.drop(),
+        searchIndex.drop(),
+        keySpaces.gateway.drop(),
+        keySpaces.accounts.drop(),
+      ]);
     },
   };
 }

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { baseEnv, ConfigError, loadConfig, MIN_SECRET_LENGTH, port, schemaDir } from '@polystore/platform';
+import { frontDoorEnv } from './http/front-door-config';
 
 const NOT_SUBGRAPHS = ['GRAPH', 'REDIS', 'MONGO', 'ELASTICSEARCH', 'GATEWAY'];
 
@@ -24,6 +25,7 @@ export const gatewayEnv = {
     .string()
     .regex(/^\d+(b|kb|mb)$/)
     .default('2mb'),
+  ...frontDoorEnv,
 };
 
 export type GatewayConfig = ReturnType<typeof loadGatewayConfig>;
@@ -47,5 +49,8 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env) {
       signingSecrets[secret[1]!.toLowerCase()] = value;
     }
   }
+  const problems: string[] = [];
+  if (base.NODE_ENV === 'production' && !base.COOKIE_SECURE) problems.push('COOKIE_SECURE: must be true in production');
+  if (problems.length) throw new ConfigError('gateway', problems);
   return { ...base, subgraphUrls, signingSecrets };
 }

@@ -5,13 +5,10 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
-import express from 'express';
 import {
-  ANONYMOUS,
   createHttpApp,
   createLogger,
   createMetrics,
-  formatError,
   observabilityPlugin,
   type HttpApp,
   type Logger,
@@ -19,10 +16,12 @@ import {
 } from '@polystore/platform';
 import type { Fetcher } from '@apollo/utils.fetcher';
 import type { GatewayConfig } from './config';
+import { createFrontDoor, type FrontDoor } from './http/front-door';
 import { PolystoreDataSource, signingFetcher, type GatewayContext } from './subgraph-source';
 
 export interface Gateway {
   http: HttpApp;
+  frontDoor: FrontDoor;
   logger: Logger;
   metrics: ServiceMetrics;
   listen(port: number, host: string): Promise<AddressInfo>;
@@ -54,30 +53,41 @@ export async function createGateway(config: GatewayConfig, deps: { logger?: Logg
       new PolystoreDataSource({
         url: config.subgraphUrls[name] ?? url,
         fetcher: signingFetcher(config.signingSecrets[name]!, fetch as unknown as Fetcher),
+        acceptsSessionGrants: name === 'accounts',
       }),
   });
+  const accountsUrl = subgraphs.find((s) => s.name === 'accounts')?.url;
+  if (!accountsUrl) throw new Error('the supergraph has no accounts subgraph, which sessions need');
+  const frontDoor = await createFrontDoor(config, { metrics, logger, accountsUrl });
 
   const http = createHttpApp({
     metrics,
-    readiness: Object.fromEntries(
-      subgraphs.map((s) => [
-        s.name,
-        async () => {
-          const response = await fetch(new URL('/readyz', s.url), { signal: AbortSignal.timeout(1500) });
-          if (!response.ok) throw new Error(`HTTP ${response.status}`);
-        },
-      ]),
-    ),
+    readiness: {
+      ...Object.fromEntries(
+        subgraphs.map((s) => [
+          s.name,
+          async () => {
+            const response = await fetch(new URL('/readyz', s.url), { signal: AbortSignal.timeout(1500) });
+            if (!response.ok) throw new Error(`HTTP ${response.status}`);
+          },
+        ]),
+      ),
+      ...frontDoor.readiness,
+    },
   });
+  // Behind a proxy, the client address comes from X-Forwarded-For of the proxies trusted here.
+  http.app.set('trust proxy', config.TRUST_PROXY);
+
   const apollo = new ApolloServer({
     gateway,
     introspection: !production,
     includeStacktraceInErrorResponses: !production,
-    formatError: formatError(production),
     csrfPrevention: true,
+    ...frontDoor.apollo,
     // runService owns the signals: one SIGTERM drains and stops; Apollo's own handler would re-send it.
     stopOnTerminationSignals: false,
     plugins: [
+      ...frontDoor.apollo.plugins,
       ApolloServerPluginDrainHttpServer({ httpServer: http.server, stopGracePeriodMillis: 10_000 }),
       ApolloServerPluginLandingPageDisabled(),
       observabilityPlugin({ metrics, logger, slowOperationMs: config.SLOW_OPERATION_MS }),
@@ -86,19 +96,20 @@ export async function createGateway(config: GatewayConfig, deps: { logger?: Logg
   await apollo.start();
   http.app.use(
     '/graphql',
-    express.json({ limit: config.BODY_LIMIT }),
-    expressMiddleware(apollo, {
-      context: async ({ req }): Promise<GatewayContext> => ({
-        requestId: String(req.headers['x-request-id']),
-        identity: ANONYMOUS,
-      }),
-    }),
+    ...frontDoor.before,
+    expressMiddleware(apollo, { context: (args): Promise<GatewayContext> => frontDoor.context(args) }),
+    ...frontDoor.after,
   );
   return {
     http,
+    frontDoor,
     logger,
     metrics,
     listen: (port, host) => http.listen(port, host),
-    stop: () => apollo.stop(),
+    async stop() {
+      frontDoor.beginShutdown();
+      await apollo.stop();
+      await frontDoor.stop();
+    },
   };
 }

@@ -130,6 +130,8 @@ async function main(): Promise<void> {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     GRAPH_URL: process.env['GRAPH_URL'] ?? gatewayUrl,
+    // the local services answer plain http on loopback: Secure cookies would not come back over it
+    COOKIE_SECURE: process.env['COOKIE_SECURE'] ?? (process.env['NODE_ENV'] === 'production' ? 'true' : 'false'),
     ...Object.fromEntries(SERVICES.map((s) => [`${s.name.toUpperCase()}_URL`, `http://127.0.0.1:${s.port}/graphql`])),
   };
   for (const spec of SERVICES) start(spec, env);

@@ -20,6 +20,8 @@ export interface Identity {
   roles: string[];
   /** The session the request belongs to (signed in or anonymous); carts hang on it. */
   sessionId?: string;
+  /** The client's network address as the gateway saw it (sign-in throttling, audit). */
+  clientAddress?: string;
 }
 
 export const ANONYMOUS: Identity = Object.freeze({ roles: [] as string[] }) as Identity;
@@ -38,7 +40,13 @@ function decodeIdentity(value: string): Identity | null {
     if (parsed.roles.some((r) => typeof r !== 'string')) return null;
     if (parsed.userId !== undefined && typeof parsed.userId !== 'string') return null;
     if (parsed.sessionId !== undefined && typeof parsed.sessionId !== 'string') return null;
-    return { roles: parsed.roles, userId: parsed.userId, sessionId: parsed.sessionId };
+    if (parsed.clientAddress !== undefined && typeof parsed.clientAddress !== 'string') return null;
+    return {
+      roles: parsed.roles,
+      userId: parsed.userId,
+      sessionId: parsed.sessionId,
+      clientAddress: parsed.clientAddress,
+    };
   } catch {
     return null;
   }

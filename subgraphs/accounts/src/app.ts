@@ -1,6 +1,8 @@
+import type { Redis } from 'ioredis';
 import {
   createLogger,
   createMetrics,
+  createRedis,
   createSubgraphServer,
   loadSubgraphSdl,
   type Logger,
@@ -11,6 +13,11 @@ import type { AccountsContext } from './context';
 import { createDb, type Db } from './db';
 import { createLoaders } from './loaders';
 import { resolvers } from './resolvers';
+import { mountSessionRoutes, SessionGrants } from './session/session.http';
+import { SessionRepository } from './session/session.repository';
+import { SessionService } from './session/session.service';
+import { SignInThrottle } from './session/sign-in-throttle';
+import { TokenIssuer } from './session/token-issuer';
 import { UserRepository } from './user/user.repository';
 import { UserService } from './user/user.service';
 import { GraphProductDirectory, type ProductDirectory } from './wishlist/product-directory';
@@ -20,6 +27,7 @@ import { WishlistService } from './wishlist/wishlist.service';
 export interface Accounts {
   server: SubgraphServer;
   db: Db;
+  redis: Redis;
   logger: Logger;
   metrics: ReturnType<typeof createMetrics>;
   /** Stop taking requests, finish the in-flight ones, close the pool. */
@@ -37,9 +45,34 @@ export async function createAccounts(
   const userRepository = new UserRepository(db);
   const wishlistRepository = new WishlistRepository(db);
   const products = deps.products ?? new GraphProductDirectory(() => config.GRAPH_URL);
+  const redis = createRedis(config.ACCOUNTS_REDIS_URL, metrics, {
+    keyPrefix: config.ACCOUNTS_REDIS_PREFIX,
+    // the accounts ACL user may not run INFO, which the ready check uses
+    enableReadyCheck: false,
+  });
+  await redis.connect();
+  if (!config.ACCOUNTS_TOKEN_KEYS)
+    logger.warn('ACCOUNTS_TOKEN_KEYS is not set: signing access tokens with a key made for this run');
+  const tokens = await TokenIssuer.create(config.ACCOUNTS_TOKEN_KEYS);
   const services = {
     users: new UserService(userRepository, { scryptLogN: config.PASSWORD_SCRYPT_LOG_N }),
     wishlist: new WishlistService(wishlistRepository, userRepository, products),
+    sessions: new SessionService(
+      new SessionRepository(redis),
+      userRepository,
+      tokens,
+      new SignInThrottle(redis, {
+        maxPerEmail: config.SIGN_IN_MAX_FAILURES_PER_EMAIL,
+        maxPerAddress: config.SIGN_IN_MAX_FAILURES_PER_ADDRESS,
+        windowSeconds: config.SIGN_IN_THROTTLE_SECONDS,
+      }),
+      {
+        accessTokenTtlMs: config.ACCESS_TOKEN_TTL_SECONDS * 1000,
+        idleTtlMs: config.SESSION_IDLE_TTL_SECONDS * 1000,
+        maxTtlMs: config.SESSION_MAX_TTL_SECONDS * 1000,
+        scryptLogN: config.PASSWORD_SCRYPT_LOG_N,
+      },
+    ),
   };
   const server = await createSubgraphServer<AccountsContext>({
     name: 'accounts',
@@ -51,21 +84,30 @@ export async function createAccounts(
       viewer,
       loaders: createLoaders(userRepository, wishlistRepository),
       services,
+      sessionGrants: new SessionGrants(req.res),
     }),
-    readiness: { postgres: () => db.$queryRaw`SELECT 1` },
+    readiness: { postgres: () => db.$queryRaw`SELECT 1`, redis: () => redis.ping() },
     logger,
     metrics,
     production: config.NODE_ENV === 'production',
     slowOperationMs: config.SLOW_OPERATION_MS,
   });
+  mountSessionRoutes(server.http.app, {
+    sessions: services.sessions,
+    tokens,
+    signingSecret: config.ACCOUNTS_SIGNING_SECRET,
+    logger,
+    metrics,
+  });
   return {
     server,
     db,
+    redis,
     logger,
     metrics,
     async stop() {
       await server.stop();
-      await db.$disconnect();
+      await Promise.all([db.$disconnect(), redis.quit().catch(() => redis.disconnect())]);
     },
   };
 }

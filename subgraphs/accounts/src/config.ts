@@ -1,6 +1,14 @@
 import os from 'node:os';
 import { z } from 'zod';
-import { baseEnv, defaultPoolSize, loadConfig, port, signingSecret, urlWithScheme } from '@polystore/platform';
+import {
+  baseEnv,
+  ConfigError,
+  defaultPoolSize,
+  loadConfig,
+  port,
+  signingSecret,
+  urlWithScheme,
+} from '@polystore/platform';
 
 export const accountsEnv = {
   ...baseEnv,
@@ -14,10 +22,51 @@ export const accountsEnv = {
   GRAPH_URL: urlWithScheme('http', 'https').default('http://127.0.0.1:4000/graphql'),
   /** log2 of scrypt's cost for new password hashes (OWASP: at least 17). */
   PASSWORD_SCRYPT_LOG_N: z.coerce.number().int().min(14).max(20).default(17),
+  /** Accounts' own Redis key space (ACL user `accounts`, keys `acc:*`): sessions, sign-in throttling. */
+  ACCOUNTS_REDIS_URL: urlWithScheme('redis', 'rediss'),
+  /** Every key accounts writes starts with this (tests use `acc:t_<suffix>:`). */
+  ACCOUNTS_REDIS_PREFIX: z
+    .string()
+    .regex(/^acc:([A-Za-z0-9_]+:)?$/, 'must be `acc:` or `acc:<name>:`')
+    .default('acc:'),
+  /**
+   * Private Ed25519 JWKs (a JSON array, each with its `kid`) that sign access tokens: the first signs,
+   * the others are still published so tokens they signed verify until they expire (rotation).
+   * Required in production; elsewhere a key is generated at start when absent.
+   */
+  ACCOUNTS_TOKEN_KEYS: z.string().optional(),
+  /** Lifetime of an access token (the gateway refreshes it from the session when it expires). */
+  ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(900).default(300),
+  /** A session ends after this long without use... */
+  SESSION_IDLE_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .default(7 * 24 * 3600),
+  /** ...and at the latest this long after sign-in. */
+  SESSION_MAX_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .default(30 * 24 * 3600),
+  /** Failed sign-ins allowed per email within SIGN_IN_THROTTLE_SECONDS before that email is refused. */
+  SIGN_IN_MAX_FAILURES_PER_EMAIL: z.coerce.number().int().min(1).default(5),
+  /** Failed sign-ins allowed per client address within SIGN_IN_THROTTLE_SECONDS. */
+  SIGN_IN_MAX_FAILURES_PER_ADDRESS: z.coerce.number().int().min(1).default(50),
+  SIGN_IN_THROTTLE_SECONDS: z.coerce.number().int().min(1).default(900),
 };
 
 export type AccountsConfig = ReturnType<typeof loadAccountsConfig>;
 
 export function loadAccountsConfig(env: NodeJS.ProcessEnv = process.env) {
-  return loadConfig('accounts', accountsEnv, env);
+  const config = loadConfig('accounts', accountsEnv, env);
+  const problems: string[] = [];
+  if (config.NODE_ENV === 'production' && !config.ACCOUNTS_TOKEN_KEYS) {
+    problems.push('ACCOUNTS_TOKEN_KEYS: required in production (npm run token-key prints a new key)');
+  }
+  if (config.SESSION_MAX_TTL_SECONDS < config.SESSION_IDLE_TTL_SECONDS) {
+    problems.push('SESSION_MAX_TTL_SECONDS: must not be shorter than SESSION_IDLE_TTL_SECONDS');
+  }
+  if (problems.length) throw new ConfigError('accounts', problems);
+  return config;
 }

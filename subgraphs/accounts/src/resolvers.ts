@@ -1,5 +1,6 @@
 import { DateTimeResolver } from 'graphql-scalars';
-import { parseInput } from '@polystore/platform';
+import { AppError, ErrorCode, parseInput } from '@polystore/platform';
+import { unauthenticated } from './session/session.service';
 import type { Resolvers } from './generated/graphql';
 import { id } from './user/user.inputs';
 
@@ -7,14 +8,37 @@ import { id } from './user/user.inputs';
 export const resolvers: Resolvers = {
   DateTime: DateTimeResolver,
   Query: {
-    user: (_root, args, ctx) => ctx.loaders.userById.load(parseInput(id, args.id, 'id')),
+    me: (_root, _args, ctx) => (ctx.viewer.userId ? ctx.loaders.userById.load(ctx.viewer.userId) : null),
+    user: (_root, args, ctx) => {
+      const userId = parseInput(id, args.id, 'id');
+      if (!ctx.viewer.userId) throw unauthenticated();
+      if (userId !== ctx.viewer.userId && !ctx.viewer.roles.includes('admin')) {
+        throw new AppError(ErrorCode.FORBIDDEN, 'Only the user themself may read this user');
+      }
+      return ctx.loaders.userById.load(userId);
+    },
   },
   Mutation: {
     signUp: (_root, { input }, ctx) => ctx.services.users.signUp(input),
+    signIn: async (_root, { input }, ctx) => {
+      const { user, grant } = await ctx.services.sessions.signIn(input, ctx.viewer);
+      ctx.sessionGrants.add(grant);
+      return { user, sessionExpiresAt: new Date(grant.issued!.sessionExpiresAt) };
+    },
+    signOut: async (_root, _args, ctx) => {
+      const { ended, grant } = await ctx.services.sessions.signOut(ctx.viewer);
+      ctx.sessionGrants.add(grant);
+      return ended;
+    },
+    signOutEverywhere: async (_root, _args, ctx) => {
+      const { count, grant } = await ctx.services.sessions.signOutEverywhere(ctx.viewer);
+      ctx.sessionGrants.add(grant);
+      return count;
+    },
     addToWishlist: async (_root, { input }, ctx) =>
-      mustExist(await ctx.loaders.userById.load(await ctx.services.wishlist.add(input))),
+      mustExist(await ctx.loaders.userById.load(await ctx.services.wishlist.add(ctx.viewer, input))),
     removeFromWishlist: async (_root, { input }, ctx) =>
-      mustExist(await ctx.loaders.userById.load(await ctx.services.wishlist.remove(input))),
+      mustExist(await ctx.loaders.userById.load(await ctx.services.wishlist.remove(ctx.viewer, input))),
   },
   User: {
     __resolveReference: (reference, ctx) => ctx.loaders.userById.load(reference.id),

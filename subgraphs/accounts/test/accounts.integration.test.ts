@@ -1,5 +1,6 @@
 import { counterValue } from '@polystore/platform';
 import { createTestDatabase, queryAs, type TestDatabase } from '../../../test-support/postgres';
+import { createTestKeySpace, type TestKeySpace } from '../../../test-support/redis';
 import { codes, signedGql as gql, TEST_SIGNING_SECRET } from '../../../test-support/graphql';
 import { createAccounts, type Accounts } from '../src/app';
 import { loadAccountsConfig } from '../src/config';
@@ -12,12 +13,15 @@ const KNOWN_PRODUCTS = new Set(['0190a0b0-0000-7000-8000-000000000001', '0190a0b
 const products: ProductDirectory = { exists: async (id) => KNOWN_PRODUCTS.has(id) };
 
 let db: TestDatabase;
+let keySpace: TestKeySpace;
 let accounts: Accounts;
 let url: string;
 
 const SIGN_UP = `mutation($input: SignUpInput!) { signUp(input: $input) { id email name createdAt } }`;
 const ADD = `mutation($input: WishlistInput!) { addToWishlist(input: $input) { id wishlist { id } } }`;
 const REMOVE = `mutation($input: WishlistInput!) { removeFromWishlist(input: $input) { id wishlist { id } } }`;
+/** The identity the gateway vouches for once a user has signed in. */
+const as = (userId: string) => ({ userId, roles: ['customer'], sessionId: '0190a0b0-0000-4000-8000-000000000001' });
 
 const userCount = async () => Number((await queryAs(db.appUrl, 'SELECT count(*) AS n FROM users'))[0]!['n']);
 const wishlistCount = async () =>
@@ -31,8 +35,11 @@ async function signUp(email: string) {
 
 beforeAll(async () => {
   db = await createTestDatabase('accounts');
+  keySpace = await createTestKeySpace('acc', 'ACCOUNTS_REDIS_URL');
   const config = loadAccountsConfig({
     ACCOUNTS_DATABASE_URL: db.appUrl,
+    ACCOUNTS_REDIS_URL: keySpace.url,
+    ACCOUNTS_REDIS_PREFIX: keySpace.prefix,
     PASSWORD_SCRYPT_LOG_N: '14',
     ACCOUNTS_SIGNING_SECRET: TEST_SIGNING_SECRET,
     LOG_LEVEL: 'silent',
@@ -45,6 +52,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await accounts?.stop();
   await db?.drop();
+  await keySpace?.drop();
 });
 
 describe('signUp', () => {
@@ -93,52 +101,86 @@ describe('signUp', () => {
 });
 
 describe('user', () => {
-  it('returns a user by id, null for an unknown id, BAD_USER_INPUT for a malformed one', async () => {
+  const USER = `query($id: ID!) { user(id: $id) { email } }`;
+
+  it('returns the viewer themself, null for an unknown id (admin), BAD_USER_INPUT for a malformed one', async () => {
     const user = await signUp('lin@example.com');
-    const found = await gql(url, `query($id: ID!) { user(id: $id) { email } }`, { id: user.id });
+    const found = await gql(url, USER, { id: user.id }, as(user.id));
     expect(found.data).toEqual({ user: { email: 'lin@example.com' } });
-    const unknown = await gql(url, `query($id: ID!) { user(id: $id) { email } }`, {
-      id: '0190a0b0-0000-7000-8000-00000000ffff',
-    });
+    const admin = { roles: ['admin'], userId: '0190a0b0-0000-7000-8000-00000000aaaa' };
+    const unknown = await gql(url, USER, { id: '0190a0b0-0000-7000-8000-00000000ffff' }, admin);
     expect(unknown.data).toEqual({ user: null });
-    const malformed = await gql(url, `query($id: ID!) { user(id: $id) { email } }`, { id: '42' });
+    const malformed = await gql(url, USER, { id: '42' }, as(user.id));
     expect(codes(malformed)).toEqual(['BAD_USER_INPUT']);
+  });
+
+  it('is UNAUTHENTICATED for an anonymous caller and FORBIDDEN for another user', async () => {
+    const lin = await signUp('lin2@example.com');
+    const other = await signUp('other@example.com');
+    expect(codes(await gql(url, USER, { id: lin.id }))).toEqual(['UNAUTHENTICATED']);
+    const res = await gql(url, USER, { id: lin.id }, as(other.id));
+    expect(codes(res)).toEqual(['FORBIDDEN']);
+    expect(res.data).toEqual({ user: null });
+  });
+});
+
+describe('me', () => {
+  it('is the signed-in viewer, and null for an anonymous caller', async () => {
+    const user = await signUp('me@example.com');
+    expect((await gql(url, '{ me { id email } }', {}, as(user.id))).data).toEqual({
+      me: { id: user.id, email: 'me@example.com' },
+    });
+    expect((await gql(url, '{ me { id } }')).data).toEqual({ me: null });
   });
 });
 
 describe('wishlist', () => {
   const [P1, P2] = [...KNOWN_PRODUCTS];
 
-  it('adds products newest first, idempotently, and removes them', async () => {
+  it("adds products to the viewer's own wishlist newest first, idempotently, and removes them", async () => {
     const user = await signUp('wish@example.com');
-    await gql(url, ADD, { input: { userId: user.id, productId: P1 } });
+    const viewer = as(user.id);
+    await gql(url, ADD, { input: { productId: P1 } }, viewer);
     await new Promise((r) => setTimeout(r, 5));
-    const second = await gql(url, ADD, { input: { userId: user.id, productId: P2 } });
-    expect(second.data!['addToWishlist'].wishlist).toEqual([{ id: P2 }, { id: P1 }]);
-    const again = await gql(url, ADD, { input: { userId: user.id, productId: P1 } });
+    const second = await gql(url, ADD, { input: { productId: P2 } }, viewer);
+    expect(second.data!['addToWishlist']).toEqual({ id: user.id, wishlist: [{ id: P2 }, { id: P1 }] });
+    const again = await gql(url, ADD, { input: { productId: P1 } }, viewer);
     expect(again.data!['addToWishlist'].wishlist).toHaveLength(2);
-    const removed = await gql(url, REMOVE, { input: { userId: user.id, productId: P2 } });
+    const removed = await gql(url, REMOVE, { input: { productId: P2 } }, viewer);
     expect(removed.data!['removeFromWishlist'].wishlist).toEqual([{ id: P1 }]);
   });
 
-  it('answers NOT_FOUND for an unknown user or product and BAD_USER_INPUT for malformed ids, writing nothing', async () => {
+  it('answers UNAUTHENTICATED when anonymous, NOT_FOUND for an unknown user or product, BAD_USER_INPUT for a malformed id, writing nothing', async () => {
     const user = await signUp('careful@example.com');
     const before = await wishlistCount();
-    const cases: [Record<string, string>, string][] = [
-      [{ userId: '0190a0b0-0000-7000-8000-00000000ffff', productId: P1! }, 'NOT_FOUND'],
-      [{ userId: user.id, productId: '0190a0b0-0000-7000-8000-00000000eeee' }, 'NOT_FOUND'],
-      [{ userId: 'nope', productId: P1! }, 'BAD_USER_INPUT'],
-      [{ userId: user.id, productId: 'drop table users' }, 'BAD_USER_INPUT'],
+    const cases: [Record<string, string>, ReturnType<typeof as> | undefined, string][] = [
+      [{ productId: P1! }, undefined, 'UNAUTHENTICATED'],
+      [{ productId: P1! }, as('0190a0b0-0000-7000-8000-00000000ffff'), 'NOT_FOUND'],
+      [{ productId: '0190a0b0-0000-7000-8000-00000000eeee' }, as(user.id), 'NOT_FOUND'],
+      [{ productId: 'drop table users' }, as(user.id), 'BAD_USER_INPUT'],
     ];
-    for (const [input, code] of cases) expect(codes(await gql(url, ADD, { input }))).toEqual([code]);
+    for (const [input, viewer, code] of cases) expect(codes(await gql(url, ADD, { input }, viewer))).toEqual([code]);
+    expect(codes(await gql(url, REMOVE, { input: { productId: P1 } }))).toEqual(['UNAUTHENTICATED']);
     expect(await wishlistCount()).toBe(before);
+  });
+
+  it('ignores a userId in the input: the schema has none, so another user cannot be targeted', async () => {
+    const victim = await signUp('victim@example.com');
+    const attacker = await signUp('attacker@example.com');
+    const res = await gql(url, ADD, { input: { userId: victim.id, productId: P1 } }, as(attacker.id));
+    expect(codes(res)).toEqual(['BAD_USER_INPUT']);
+    expect(
+      Number(
+        (await queryAs(db.appUrl, 'SELECT count(*) AS n FROM wishlist_items WHERE user_id = $1', [victim.id]))[0]!['n'],
+      ),
+    ).toBe(0);
   });
 
   it('resolves the wishlists of many users with one query (DataLoader)', async () => {
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) {
       const user = await signUp(`batch${i}@example.com`);
-      await gql(url, ADD, { input: { userId: user.id, productId: P1 } });
+      await gql(url, ADD, { input: { productId: P1 } }, as(user.id));
       ids.push(user.id);
     }
     const selects = () =>

@@ -35,6 +35,14 @@ export class UserRepository {
     return this.db.user.findMany({ where: { id: { in: [...ids] } }, select: PUBLIC_FIELDS });
   }
 
+  /** For sign-in only: the user and their password hash. */
+  async findCredentialsByEmail(email: string): Promise<{ user: UserRecord; passwordHash: string } | null> {
+    const row = await this.db.user.findUnique({ where: { email }, select: { ...PUBLIC_FIELDS, passwordHash: true } });
+    if (!row) return null;
+    const { passwordHash, ...user } = row;
+    return { user, passwordHash };
+  }
+
   async exists(id: string): Promise<boolean> {
     return (await this.db.user.count({ where: { id } })) === 1;
   }

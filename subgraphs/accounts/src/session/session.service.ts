@@ -1,0 +1,182 @@
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
+import { AppError, ErrorCode, parseInput, type Identity, type SessionGrant } from '@polystore/platform';
+import { hashPassword, verifyPassword } from '../user/password';
+import type { UserRecord, UserRepository } from '../user/user.repository';
+import type { SessionRecord, SessionRepository } from './session.repository';
+import type { SignInThrottle } from './sign-in-throttle';
+import type { TokenIssuer } from './token-issuer';
+
+const signInInput = z.object({
+  email: z
+    .string()
+    .trim()
+    .max(254, 'must be at most 254 characters')
+    .transform((email) => email.toLowerCase()),
+  password: z.string().min(1, 'must not be empty').max(128, 'must be at most 128 characters'),
+});
+
+/** Every signed-in user has this role; others (admin) are granted by hand. */
+export const CUSTOMER_ROLE = 'customer';
+
+/** After a rotation the previous refresh secret still works this long (parallel requests of one browser). */
+export const ROTATION_GRACE_MS = 30_000;
+
+export interface SessionOptions {
+  accessTokenTtlMs: number;
+  idleTtlMs: number;
+  maxTtlMs: number;
+  scryptLogN: number;
+}
+
+export const unauthenticated = (message = 'Sign in first') => new AppError(ErrorCode.UNAUTHENTICATED, message);
+
+/** The answer to a refresh: a grant for the gateway, or why not (with any sessions it revoked). */
+export type RefreshOutcome = { ok: true; grant: SessionGrant } | { ok: false; grant: SessionGrant };
+
+/**
+ * Sessions: sign-in (throttled), sign-out, sign-out everywhere and the refresh that turns a
+ * session's secret into a short-lived access token, rotating the secret. Sessions live in Redis
+ * (SessionRepository); tokens are signed by the TokenIssuer. See docs/adr/0008-sessions-and-tokens.md.
+ */
+export class SessionService {
+  private dummyHash: Promise<string> | undefined;
+
+  constructor(
+    private readonly sessions: SessionRepository,
+    private readonly users: UserRepository,
+    private readonly tokens: TokenIssuer,
+    private readonly throttle: SignInThrottle,
+    private readonly options: SessionOptions,
+  ) {}
+
+  /**
+   * Check the credentials and open a session for the caller's browser session id (a fresh one when
+   * the caller has none). The same UNAUTHENTICATED answer, after the same scrypt work, whether the
+   * email is unknown or the password wrong.
+   */
+  async signIn(raw: unknown, viewer: Identity, now = Date.now()): Promise<{ user: UserRecord; grant: SessionGrant }> {
+    const input = parseInput(signInInput, raw);
+    await this.throttle.attempt(input.email, viewer.clientAddress);
+    const credentials = await this.users.findCredentialsByEmail(input.email);
+    const valid = credentials
+      ? await verifyPassword(input.password, credentials.passwordHash)
+      : await verifyPassword(input.password, await this.dummy()).then(() => false);
+    if (!credentials || !valid) throw unauthenticated('Email or password is incorrect');
+    await this.throttle.succeeded(input.email, viewer.clientAddress);
+
+    // The browser keeps its session id across sign-in (its anonymous cart stays reachable); the
+    // credential is the new secret, so knowing the id grants nothing. An id that already holds a
+    // session is reused only by that session's own user (re-sign-in); otherwise a fresh id is used,
+    // so nobody can end another browser's session by presenting its id.
+    const revoked: NonNullable<SessionGrant['revoked']> = [];
+    let sessionId = viewer.sessionId && z.uuid().safeParse(viewer.sessionId).success ? viewer.sessionId : randomUUID();
+    const previous = await this.sessions.find(sessionId);
+    if (previous && viewer.userId === previous.userId) {
+      await this.sessions.delete(sessionId, previous.userId);
+      revoked.push({ sessionId, at: now });
+    } else if (previous) {
+      sessionId = randomUUID();
+    }
+    const secret = newSecret();
+    const session: SessionRecord = {
+      id: sessionId,
+      userId: credentials.user.id,
+      roles: [CUSTOMER_ROLE],
+      secretHash: hashSecret(secret),
+      // strictly after any revocation of this id, so the new session's tokens are not refused
+      createdAt: now + (revoked.length ? 1 : 0),
+      expiresAt: now + this.options.maxTtlMs,
+    };
+    await this.sessions.create(session, this.idleTtl(session, now), this.options.maxTtlMs);
+    const issued = await this.issue(session, now, secret);
+    return { user: credentials.user, grant: { issued, ...(revoked.length ? { revoked } : {}) } };
+  }
+
+  /** End the caller's own session. */
+  async signOut(viewer: Identity, now = Date.now()): Promise<{ ended: boolean; grant: SessionGrant }> {
+    if (!viewer.userId || !viewer.sessionId) return { ended: false, grant: { ended: true } };
+    const existed = await this.sessions.delete(viewer.sessionId, viewer.userId);
+    return { ended: existed, grant: { ended: true, revoked: [{ sessionId: viewer.sessionId, at: now }] } };
+  }
+
+  /** End every session of the caller's user, this one included. */
+  async signOutEverywhere(viewer: Identity, now = Date.now()): Promise<{ count: number; grant: SessionGrant }> {
+    if (!viewer.userId) throw unauthenticated();
+    const ids = new Set(await this.sessions.deleteAllOf(viewer.userId));
+    if (viewer.sessionId) ids.add(viewer.sessionId);
+    const count = ids.size;
+    return {
+      count,
+      grant: { ended: true, revoked: [...ids].map((sessionId) => ({ sessionId, at: now })) },
+    };
+  }
+
+  /**
+   * Exchange a session's refresh secret for a new access token, rotating the secret. The previous
+   * secret is honoured for ROTATION_GRACE_MS (a browser's parallel requests); any older one is a
+   * replayed, stolen secret, so the session is ended.
+   */
+  async refresh(sessionId: string, secret: string, now = Date.now()): Promise<RefreshOutcome> {
+    const session = await this.sessions.find(sessionId);
+    if (!session) return { ok: false, grant: {} };
+    if (now >= session.expiresAt) {
+      await this.sessions.delete(sessionId, session.userId);
+      return { ok: false, grant: { revoked: [{ sessionId, at: now }] } };
+    }
+    const presented = hashSecret(secret);
+    if (sameHash(presented, session.secretHash)) {
+      const next = newSecret();
+      const outcome = await this.sessions.rotate(
+        sessionId,
+        presented,
+        hashSecret(next),
+        now,
+        this.idleTtl(session, now),
+      );
+      if (outcome === 'rotated') return { ok: true, grant: { issued: await this.issue(session, now, next) } };
+      if (outcome === 'gone') return { ok: false, grant: {} };
+      // another request rotated it a moment ago: fall through to the grace check with fresh state
+      return this.refresh(sessionId, secret, now);
+    }
+    const inGrace =
+      session.previousSecretHash !== undefined &&
+      sameHash(presented, session.previousSecretHash) &&
+      session.rotatedAt !== undefined &&
+      now - session.rotatedAt <= ROTATION_GRACE_MS;
+    if (inGrace) return { ok: true, grant: { issued: await this.issue(session, now) } };
+    await this.sessions.delete(sessionId, session.userId);
+    return { ok: false, grant: { revoked: [{ sessionId, at: now }] } };
+  }
+
+  private async issue(session: SessionRecord, now: number, secret?: string) {
+    const accessExpiresAt = Math.min(now + this.options.accessTokenTtlMs, session.expiresAt);
+    const accessToken = await this.tokens.sign(
+      { sub: session.userId, sid: session.id, roles: session.roles, sct: session.createdAt },
+      accessExpiresAt,
+      now,
+    );
+    return {
+      sessionId: session.id,
+      ...(secret ? { secret } : {}),
+      accessToken,
+      accessExpiresAt,
+      sessionExpiresAt: session.expiresAt,
+    };
+  }
+
+  private idleTtl(session: SessionRecord, now: number): number {
+    return Math.max(1, Math.min(this.options.idleTtlMs, session.expiresAt - now));
+  }
+
+  /** A hash to verify against when the email is unknown, so both failures cost the same time. */
+  private dummy(): Promise<string> {
+    this.dummyHash ??= hashPassword(randomBytes(16).toString('hex'), this.options.scryptLogN);
+    return this.dummyHash;
+  }
+}
+
+const newSecret = () => randomBytes(32).toString('base64url');
+const hashSecret = (secret: string) => createHash('sha256').update(secret).digest('base64url');
+const sameHash = (a: string, b: string) =>
+  a.length === b.length && timingSafeEqual(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
