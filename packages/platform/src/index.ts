@@ -13,3 +13,4 @@ export * from './schema-files';
 export * from './subgraph-server';
 export * from './redis';
 export * from './graph-client';
+export * from './checkout-token';

@@ -1,4 +1,5 @@
 import {
+  checkoutPrivateKey,
   createLogger,
   createMetrics,
   createSubgraphServer,
@@ -34,7 +35,13 @@ export async function createOrders(
   const db = createDb({ url: config.ORDERS_DATABASE_URL, poolSize: config.ORDERS_DB_POOL_SIZE, metrics });
   const orderRepository = new OrderRepository(db);
   const products = deps.products ?? new GraphProductCatalog(() => config.GRAPH_URL);
-  const services = { orders: new OrderService(orderRepository, products, { currency: config.STORE_CURRENCY }) };
+  const services = {
+    orders: new OrderService(orderRepository, products, {
+      currency: config.STORE_CURRENCY,
+      checkoutKey: checkoutPrivateKey(config.ORDERS_CHECKOUT_PRIVATE_KEY),
+      checkoutTtlSeconds: config.CHECKOUT_TOKEN_TTL_SECONDS,
+    }),
+  };
   const server = await createSubgraphServer<OrdersContext>({
     name: 'orders',
     typeDefs: loadSubgraphSdl('orders'),

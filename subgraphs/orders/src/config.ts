@@ -17,6 +17,13 @@ export const ordersEnv = {
   GRAPH_URL: urlWithScheme('http', 'https').default('http://127.0.0.1:4000/graphql'),
   /** Every order is in this currency; a product priced in another cannot be ordered. */
   STORE_CURRENCY: z.enum(CURRENCIES).default('EUR'),
+  /**
+   * Ed25519 private key (base64 PKCS#8 DER) signing checkout tokens; payments holds the public
+   * half (PAYMENTS_CHECKOUT_PUBLIC_KEY). See docs/adr/0006.
+   */
+  ORDERS_CHECKOUT_PRIVATE_KEY: z.string().min(40, 'must be a base64 PKCS#8 Ed25519 private key'),
+  /** How long a checkout token stays valid. */
+  CHECKOUT_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3600),
 };
 
 export type OrdersConfig = ReturnType<typeof loadOrdersConfig>;

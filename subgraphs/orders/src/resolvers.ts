@@ -21,6 +21,7 @@ export const resolvers: Resolvers = {
     total: (order) => money(order.total, order.currency),
     lines: (order, _args, ctx) => ctx.loaders.linesByOrder.load({ id: order.id, currency: order.currency }),
     customer: (order) => ({ __typename: 'User' as const, id: order.customerId }),
+    checkoutToken: (order, _args, ctx) => ctx.services.orders.checkoutToken(order),
   },
   OrderLine: {
     product: (line) => ({ __typename: 'Product' as const, id: line.productId }),

@@ -1,4 +1,10 @@
-import { counterValue, type Identity } from '@polystore/platform';
+import {
+  checkoutPublicKey,
+  counterValue,
+  generateCheckoutKeys,
+  verifyCheckoutToken,
+  type Identity,
+} from '@polystore/platform';
 import { createTestDatabase, queryAs, type TestDatabase } from '../../../test-support/postgres';
 import { codes, signedGql, TEST_SIGNING_SECRET } from '../../../test-support/graphql';
 import { createOrders, type Orders } from '../src/app';
@@ -29,6 +35,7 @@ const BOB = '0190a0b0-0000-7000-8000-00000000b0b0';
 const as = (userId: string, roles: string[] = []): Identity => ({ userId, roles });
 const STAFF: Identity = { userId: '0190a0b0-0000-7000-8000-00000000c0c0', roles: ['staff'] };
 
+const checkoutKeys = generateCheckoutKeys();
 let db: TestDatabase;
 let orders: Orders;
 let url: string;
@@ -62,6 +69,7 @@ beforeAll(async () => {
     loadOrdersConfig({
       ORDERS_DATABASE_URL: db.appUrl,
       ORDERS_SIGNING_SECRET: TEST_SIGNING_SECRET,
+      ORDERS_CHECKOUT_PRIVATE_KEY: checkoutKeys.privateKey,
       LOG_LEVEL: 'silent',
       NODE_ENV: 'test',
     }),
@@ -186,6 +194,16 @@ describe('createOrder', () => {
     const smuggled = await gql(CREATE, { input: { lines: [line({})], customerId: BOB } }, as(ADA));
     expect(codes(smuggled)).toEqual(['BAD_USER_INPUT']);
     expect(await rowCount('orders')).toBe(before);
+  });
+});
+
+describe('checkoutToken', () => {
+  it("is orders' signed statement of the order's customer, total and currency, which the public key verifies", async () => {
+    const { id } = await createOrder(ADA, [{ productId: P(1), quantity: 3 }]);
+    const res = await gql(`query($id: ID!) { order(id: $id) { checkoutToken } }`, { id }, as(ADA));
+    const claims = verifyCheckoutToken(checkoutPublicKey(checkoutKeys.publicKey), res.data!['order'].checkoutToken);
+    expect(claims).toMatchObject({ orderId: id, customerId: ADA, amount: 3 * 4900, currency: 'EUR' });
+    expect(claims!.expiresAt).toBeGreaterThan(Date.now() + 3500_000);
   });
 });
 

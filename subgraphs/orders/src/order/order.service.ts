@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { KeyObject } from 'node:crypto';
 import {
   AppError,
   badUserInput,
@@ -10,6 +11,7 @@ import {
   toConnection,
   type Connection,
   type FieldProblem,
+  signCheckoutToken,
   type Identity,
 } from '@polystore/platform';
 import type { Loaders } from '../loaders';
@@ -32,8 +34,20 @@ export class OrderService {
   constructor(
     private readonly orders: OrderRepository,
     private readonly catalog: ProductCatalog,
-    private readonly options: { currency: string },
+    private readonly options: { currency: string; checkoutKey: KeyObject; checkoutTtlSeconds: number },
   ) {}
+
+  /** What payments needs to charge for the order, signed (docs/adr/0006); only while it waits for payment. */
+  checkoutToken(order: OrderRecord, now = Date.now()): string | null {
+    if (order.status !== 'PENDING_PAYMENT') return null;
+    return signCheckoutToken(this.options.checkoutKey, {
+      orderId: order.id,
+      customerId: order.customerId,
+      amount: order.total,
+      currency: order.currency,
+      expiresAt: now + this.options.checkoutTtlSeconds * 1000,
+    });
+  }
 
   /**
    * Place an order for the viewer, pricing each line from the catalog as it is now. Every check
