@@ -14,6 +14,7 @@ import {
   formatError,
   observabilityPlugin,
   type HttpApp,
+  type Identity,
   type Logger,
   type ServiceMetrics,
 } from '@polystore/platform';
@@ -37,8 +38,17 @@ export function subgraphsOf(supergraphSdl: string): { name: string; url: string 
   }));
 }
 
+export interface GatewayDeps {
+  logger?: Logger;
+  /**
+   * Who the caller of one request is. Until sign-in lands every caller is anonymous; the
+   * end-to-end tests put a signed-in customer here.
+   */
+  identify?: (req: express.Request) => Identity | Promise<Identity>;
+}
+
 /** ApolloGateway + ApolloServer on an HTTP server configured here (not startStandaloneServer's defaults). */
-export async function createGateway(config: GatewayConfig, deps: { logger?: Logger } = {}): Promise<Gateway> {
+export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Promise<Gateway> {
   const logger = deps.logger ?? createLogger('gateway', config.LOG_LEVEL);
   const metrics = createMetrics('gateway');
   const production = config.NODE_ENV === 'production';
@@ -88,7 +98,7 @@ export async function createGateway(config: GatewayConfig, deps: { logger?: Logg
     expressMiddleware(apollo, {
       context: async ({ req }): Promise<GatewayContext> => ({
         requestId: String(req.headers['x-request-id']),
-        identity: ANONYMOUS,
+        identity: deps.identify ? await deps.identify(req) : ANONYMOUS,
       }),
     }),
   );

@@ -1,0 +1,215 @@
+import { counterValue, type Identity, type ServiceMetrics } from '@polystore/platform';
+import { codes, gql } from '../test-support/graphql';
+import { startPolystore, viewerHeaders, type RunningPolystore } from './support/polystore';
+
+// A customer's order history through the gateway: accounts (the user) → orders (orders and their
+// lines) → catalog (each line's product as it is now) and payments (each order's payment), joined
+// by the gateway's query plan, with one store round trip per subgraph whatever the history's length.
+let polystore: RunningPolystore;
+const productIds: string[] = [];
+
+beforeAll(async () => {
+  polystore = await startPolystore();
+  const category = await gql(
+    polystore.url,
+    `mutation { createCategory(input: { slug: "lamps", name: "Lamps" }) { slug } }`,
+  );
+  expect(category.errors).toBeUndefined();
+  for (const [i, name] of ['Arc Lamp', 'Desk Lamp', 'Paper Lantern', 'Floor Lamp'].entries()) {
+    const created = await gql(
+      polystore.url,
+      `mutation($input: CreateProductInput!) { createProduct(input: $input) { id } }`,
+      {
+        input: {
+          sku: `LAMP-${i}`,
+          name,
+          price: { amount: 1000 * (i + 1), currency: 'EUR' },
+          category: 'lamps',
+          stock: 500,
+        },
+      },
+    );
+    expect(created.errors).toBeUndefined();
+    productIds.push(created.data!['createProduct'].id);
+  }
+});
+afterAll(async () => {
+  await polystore?.stop();
+});
+
+const as = (userId: string): Identity => ({ userId, roles: [] });
+const call = (query: string, variables: Record<string, unknown>, viewer?: Identity) =>
+  gql(polystore.url, query, variables, viewer ? viewerHeaders(viewer) : {});
+
+async function signUp(email: string): Promise<string> {
+  const res = await call(`mutation($input: SignUpInput!) { signUp(input: $input) { id } }`, {
+    input: { email, name: email.split('@')[0], password: 'a long enough secret' },
+  });
+  expect(res.errors).toBeUndefined();
+  return res.data!['signUp'].id;
+}
+
+/** Place an order of three products through the gateway and pay for it with the success test card. */
+async function placeAndPay(userId: string, n: number): Promise<{ id: string; number: string }> {
+  const order = await call(
+    `mutation($input: CreateOrderInput!) { createOrder(input: $input) { id number checkoutToken } }`,
+    {
+      input: {
+        lines: [
+          { productId: productIds[n % 4], quantity: 1 },
+          { productId: productIds[(n + 1) % 4], quantity: 2 },
+          { productId: productIds[(n + 2) % 4], quantity: 3 },
+        ],
+      },
+    },
+    as(userId),
+  );
+  expect(order.errors).toBeUndefined();
+  const { id, number, checkoutToken } = order.data!['createOrder'];
+  const paid = await call(
+    `mutation($input: AuthorizePaymentInput!) { authorizePayment(input: $input) { status } }`,
+    {
+      input: {
+        orderId: id,
+        checkoutToken,
+        card: { number: '4242424242424242', expMonth: 12, expYear: new Date().getUTCFullYear() + 1, cvc: '123' },
+        idempotencyKey: `pay-${id}`,
+      },
+    },
+    as(userId),
+  );
+  expect(paid.data).toEqual({ authorizePayment: { status: 'AUTHORIZED' } });
+  return { id, number };
+}
+
+const HISTORY = `query OrderHistory($id: ID!, $first: Int) {
+  user(id: $id) {
+    name
+    orders(first: $first) {
+      edges { node {
+        number status total { amount currency }
+        lines { name quantity product { name } }
+        payment { status }
+      } }
+    }
+  }
+}`;
+
+describe("a customer's order history", () => {
+  it('joins accounts, orders, catalog and payments in one query', async () => {
+    const ada = await signUp('ada@example.com');
+    const first = await placeAndPay(ada, 0);
+    const second = await placeAndPay(ada, 1);
+    // The catalog renames a product: the order keeps the name it was sold under, the product shows its new one.
+    const renamed = await call(
+      `mutation($id: ID!) { updateProduct(id: $id, input: { name: "Arc Lamp II" }) { name } }`,
+      {
+        id: productIds[0],
+      },
+    );
+    expect(renamed.errors).toBeUndefined();
+
+    const res = await call(HISTORY, { id: ada, first: 10 }, as(ada));
+    expect(res.errors).toBeUndefined();
+    expect(res.data!['user']).toEqual({
+      name: 'ada',
+      orders: {
+        edges: [
+          {
+            node: {
+              number: second.number,
+              status: 'PENDING_PAYMENT',
+              total: { amount: 1 * 2000 + 2 * 3000 + 3 * 4000, currency: 'EUR' },
+              lines: [
+                { name: 'Desk Lamp', quantity: 1, product: { name: 'Desk Lamp' } },
+                { name: 'Paper Lantern', quantity: 2, product: { name: 'Paper Lantern' } },
+                { name: 'Floor Lamp', quantity: 3, product: { name: 'Floor Lamp' } },
+              ],
+              payment: { status: 'AUTHORIZED' },
+            },
+          },
+          {
+            node: {
+              number: first.number,
+              status: 'PENDING_PAYMENT',
+              total: { amount: 1 * 1000 + 2 * 2000 + 3 * 3000, currency: 'EUR' },
+              lines: [
+                { name: 'Arc Lamp', quantity: 1, product: { name: 'Arc Lamp II' } },
+                { name: 'Desk Lamp', quantity: 2, product: { name: 'Desk Lamp' } },
+                { name: 'Paper Lantern', quantity: 3, product: { name: 'Paper Lantern' } },
+              ],
+              payment: { status: 'AUTHORIZED' },
+            },
+          },
+        ],
+      },
+    });
+  });
+
+  it("is the customer's alone: another customer gets FORBIDDEN for the list and NOT_FOUND for an order", async () => {
+    const owner = await signUp('owner@example.com');
+    const other = await signUp('other@example.com');
+    const { id } = await placeAndPay(owner, 2);
+    const list = await call(HISTORY, { id: owner, first: 10 }, as(other));
+    expect(codes(list)).toEqual(['FORBIDDEN']);
+    expect(list.data!['user']).toMatchObject({ name: 'owner', orders: null });
+    const order = await call(`query($id: ID!) { order(id: $id) { number payment { status } } }`, { id }, as(other));
+    expect(codes(order)).toEqual(['NOT_FOUND']);
+    const signedOut = await call(`query($id: ID!) { order(id: $id) { number } }`, { id });
+    expect(codes(signedOut)).toEqual(['UNAUTHENTICATED']);
+  });
+
+  it('costs the same round trips per subgraph for 5 orders as for 50 (no N+1)', async () => {
+    const few = await signUp('few@example.com');
+    const many = await signUp('many@example.com');
+    for (let n = 0; n < 5; n++) await placeAndPay(few, n);
+    for (let n = 0; n < 50; n += 5) await Promise.all([0, 1, 2, 3, 4].map((i) => placeAndPay(many, n + i)));
+    const subgraphs = {
+      accounts: polystore.accounts,
+      orders: polystore.orders,
+      catalog: polystore.catalog,
+      payments: polystore.payments,
+    };
+    const snapshot = async () => {
+      const out: Record<string, { store: number; entities: number }> = {};
+      for (const [name, s] of Object.entries(subgraphs)) {
+        const metrics: ServiceMetrics = s.metrics;
+        out[name] = {
+          store: await counterValue(metrics.registry, 'store_commands_total'),
+          entities: await counterValue(metrics.registry, 'graphql_entity_requests_total'),
+        };
+      }
+      return out;
+    };
+    const cost = async (userId: string, expectedOrders: number) => {
+      const before = await snapshot();
+      const res = await call(HISTORY, { id: userId, first: 50 }, as(userId));
+      expect(res.errors).toBeUndefined();
+      const edges = res.data!['user'].orders.edges;
+      expect(edges).toHaveLength(expectedOrders);
+      for (const { node } of edges) {
+        expect(node.lines).toHaveLength(3);
+        expect(node.payment).toEqual({ status: 'AUTHORIZED' });
+      }
+      const after = await snapshot();
+      return Object.fromEntries(
+        Object.keys(subgraphs).map((name) => [
+          name,
+          { store: after[name]!.store - before[name]!.store, entities: after[name]!.entities - before[name]!.entities },
+        ]),
+      );
+    };
+    const five = await cost(few, 5);
+    const fifty = await cost(many, 50);
+    expect(fifty).toEqual(five);
+    // Counted, not assumed: accounts reads the user; orders its orders and all their lines; catalog
+    // every product in one find; payments every order's payment in one query; one entity fetch
+    // per subgraph the plan reaches through a reference.
+    expect(five).toEqual({
+      accounts: { store: 1, entities: 0 },
+      orders: { store: 2, entities: 1 },
+      catalog: { store: 1, entities: 1 },
+      payments: { store: 1, entities: 1 },
+    });
+  }, 60_000);
+});
