@@ -6,6 +6,8 @@ COPY package.json package-lock.json .npmrc ./
 COPY packages/platform/package.json packages/platform/
 COPY subgraphs/accounts/package.json subgraphs/accounts/
 COPY subgraphs/catalog/package.json subgraphs/catalog/
+COPY subgraphs/orders/package.json subgraphs/orders/
+COPY subgraphs/payments/package.json subgraphs/payments/
 COPY gateway/package.json gateway/
 COPY tools/package.json tools/
 RUN npm ci --no-audit --no-fund

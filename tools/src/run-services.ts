@@ -8,6 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { generateCheckoutKeys } from '@polystore/platform';
 
 const ROOT = path.resolve(__dirname, '../..');
 const LOGS = path.join(ROOT, '.data', 'logs');
@@ -21,6 +22,8 @@ interface ServiceSpec {
 export const SERVICES: ServiceSpec[] = [
   { name: 'accounts', entry: 'subgraphs/accounts/dist/main.js', port: Number(process.env['ACCOUNTS_PORT'] ?? 4001) },
   { name: 'catalog', entry: 'subgraphs/catalog/dist/main.js', port: Number(process.env['CATALOG_PORT'] ?? 4002) },
+  { name: 'orders', entry: 'subgraphs/orders/dist/main.js', port: Number(process.env['ORDERS_PORT'] ?? 4004) },
+  { name: 'payments', entry: 'subgraphs/payments/dist/main.js', port: Number(process.env['PAYMENTS_PORT'] ?? 4005) },
 ];
 const GATEWAY: ServiceSpec = {
   name: 'gateway',
@@ -32,11 +35,26 @@ const running = new Map<string, ChildProcess>();
 const recent = new Map<string, string[]>();
 let stopping = false;
 
-/** A subgraph gets only its own signing secret; the gateway gets every subgraph's. */
+/**
+ * A subgraph gets only its own signing secret; the gateway gets every subgraph's. Only orders gets
+ * the checkout private key.
+ */
 function envFor(spec: ServiceSpec, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  if (spec.name === GATEWAY.name) return env;
+  const entries = Object.entries(env).filter(([key]) => key !== 'ORDERS_CHECKOUT_PRIVATE_KEY' || spec.name === 'orders');
+  if (spec.name === GATEWAY.name) return Object.fromEntries(entries);
   const own = `${spec.name.toUpperCase()}_SIGNING_SECRET`;
-  return Object.fromEntries(Object.entries(env).filter(([key]) => !key.endsWith('_SIGNING_SECRET') || key === own));
+  return Object.fromEntries(entries.filter(([key]) => !key.endsWith('_SIGNING_SECRET') || key === own));
+}
+
+/**
+ * Checkout tokens need a key pair (orders signs, payments verifies). Without one in the
+ * environment a local run makes a fresh pair: tokens issued before a restart stop working, which
+ * is harmless locally. Production sets both (docker compose: scripts/compose-secrets).
+ */
+function checkoutKeys(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  if (env['ORDERS_CHECKOUT_PRIVATE_KEY'] && env['PAYMENTS_CHECKOUT_PUBLIC_KEY']) return {};
+  const keys = generateCheckoutKeys();
+  return { ORDERS_CHECKOUT_PRIVATE_KEY: keys.privateKey, PAYMENTS_CHECKOUT_PUBLIC_KEY: keys.publicKey };
 }
 
 function start(spec: ServiceSpec, env: NodeJS.ProcessEnv): ChildProcess {
@@ -108,6 +126,7 @@ async function main(): Promise<void> {
     ...process.env,
     GRAPH_URL: process.env['GRAPH_URL'] ?? gatewayUrl,
     ...Object.fromEntries(SERVICES.map((s) => [`${s.name.toUpperCase()}_URL`, `http://127.0.0.1:${s.port}/graphql`])),
+    ...checkoutKeys(process.env),
   };
   for (const spec of SERVICES) start(spec, env);
   try {
