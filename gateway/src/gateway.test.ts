@@ -8,6 +8,8 @@ describe('subgraphsOf', () => {
     expect(subgraphsOf(sdl)).toEqual([
       { name: 'accounts', url: 'http://127.0.0.1:4001/graphql' },
       { name: 'catalog', url: 'http://127.0.0.1:4002/graphql' },
+      { name: 'orders', url: 'http://127.0.0.1:4004/graphql' },
+      { name: 'payments', url: 'http://127.0.0.1:4005/graphql' },
     ]);
   });
 });

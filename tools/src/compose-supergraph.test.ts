@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { compose, composeFromRepository } from './compose-supergraph';
+import { compose, composeFromRepository, readManifest } from './compose-supergraph';
 
 const schema = (name: string) => readFileSync(path.join(__dirname, '../../schema', `${name}.graphql`), 'utf8');
 
@@ -18,7 +18,8 @@ describe('supergraph composition', () => {
       'type Product @key(fields: "id", resolvable: false) {\n  id: Int!\n}',
     );
     expect(broken).not.toBe(schema('accounts'));
-    const result = compose({ accounts: broken, catalog: schema('catalog') });
+    const every = Object.fromEntries(readManifest().subgraphs.map(({ name }) => [name, schema(name)]));
+    const result = compose({ ...every, accounts: broken });
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.errors.join('\n')).toMatch(/Product\.id/);
   });
