@@ -40,7 +40,9 @@ let stopping = false;
  * the checkout private key.
  */
 function envFor(spec: ServiceSpec, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const entries = Object.entries(env).filter(([key]) => key !== 'ORDERS_CHECKOUT_PRIVATE_KEY' || spec.name === 'orders');
+  const entries = Object.entries(env).filter(
+    ([key]) => key !== 'ORDERS_CHECKOUT_PRIVATE_KEY' || spec.name === 'orders',
+  );
   if (spec.name === GATEWAY.name) return Object.fromEntries(entries);
   const own = `${spec.name.toUpperCase()}_SIGNING_SECRET`;
   return Object.fromEntries(entries.filter(([key]) => !key.endsWith('_SIGNING_SECRET') || key === own));
