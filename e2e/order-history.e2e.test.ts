@@ -159,6 +159,44 @@ describe("a customer's order history", () => {
     expect(codes(signedOut)).toEqual(['UNAUTHENTICATED']);
   });
 
+  it('refuses, through the real catalog, a product it does not have or no longer sells, writing nothing', async () => {
+    const buyer = await signUp('buyer@example.com');
+    const archived = await call(`mutation($input: CreateProductInput!) { createProduct(input: $input) { id } }`, {
+      input: { sku: 'LAMP-OLD', name: 'Old Lamp', price: { amount: 500, currency: 'EUR' }, category: 'lamps' },
+    });
+    const archivedId = archived.data!['createProduct'].id;
+    await call(`mutation($id: ID!) { updateProduct(id: $id, input: { status: ARCHIVED }) { status } }`, {
+      id: archivedId,
+    });
+    const ordersBefore = await counterValue(polystore.orders.metrics.registry, 'store_commands_total', {
+      operation: 'INSERT',
+    });
+    const place = (productId: string) =>
+      call(
+        `mutation($input: CreateOrderInput!) { createOrder(input: $input) { id } }`,
+        {
+          input: {
+            lines: [
+              { productId: productIds[0], quantity: 1 },
+              { productId, quantity: 1 },
+            ],
+          },
+        },
+        as(buyer),
+      );
+    expect(codes(await place('0190a0b0-0000-7000-8000-0000000000ff'))).toEqual(['NOT_FOUND']);
+    const gone = await place(archivedId);
+    expect(codes(gone)).toEqual(['BAD_USER_INPUT']);
+    expect(gone.errors![0]!.extensions!['fields']).toEqual([
+      { field: 'input.lines.1.productId', message: 'is no longer sold' },
+    ]);
+    expect(await counterValue(polystore.orders.metrics.registry, 'store_commands_total', { operation: 'INSERT' })).toBe(
+      ordersBefore,
+    );
+    const history = await call(HISTORY, { id: buyer, first: 10 }, as(buyer));
+    expect(history.data!['user'].orders.edges).toEqual([]);
+  });
+
   it('costs the same round trips per subgraph for 5 orders as for 50 (no N+1)', async () => {
     const few = await signUp('few@example.com');
     const many = await signUp('many@example.com');
