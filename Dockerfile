@@ -8,6 +8,8 @@ COPY subgraphs/accounts/package.json subgraphs/accounts/
 COPY subgraphs/catalog/package.json subgraphs/catalog/
 COPY subgraphs/cart/package.json subgraphs/cart/
 COPY subgraphs/search/package.json subgraphs/search/
+COPY subgraphs/orders/package.json subgraphs/orders/
+COPY subgraphs/payments/package.json subgraphs/payments/
 COPY gateway/package.json gateway/
 COPY tools/package.json tools/
 RUN npm ci --no-audit --no-fund

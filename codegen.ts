@@ -56,6 +56,33 @@ const config: CodegenConfig = {
         },
       },
     },
+    'subgraphs/orders/src/generated/graphql.ts': {
+      schema: 'schema/orders.graphql',
+      plugins: ['typescript', 'typescript-resolvers'],
+      config: {
+        ...shared,
+        contextType: '../context#OrdersContext',
+        mappers: {
+          Order: '../order/order.repository#OrderRecord',
+          OrderLine: '../order/order.repository#OrderLineRecord',
+          OrderConnection: '../order/order.service#OrderPage',
+          User: '../order/order.service#UserRef',
+        },
+      },
+    },
+    'subgraphs/payments/src/generated/graphql.ts': {
+      schema: 'schema/payments.graphql',
+      plugins: ['typescript', 'typescript-resolvers'],
+      config: {
+        ...shared,
+        contextType: '../context#PaymentsContext',
+        mappers: {
+          Payment: '../payment/payment.repository#PaymentRecord',
+          Refund: '../payment/payment.repository#RefundRecord',
+          Order: '../payment/payment.service#OrderRef',
+        },
+      },
+    },
   },
 };
 

@@ -179,6 +179,15 @@ describe('the HTTP front', () => {
     const ready = await fetch(`${base}/readyz`);
     expect(ready.status).toBe(200);
     const report = (await ready.json()) as { checks: Record<string, { ok: boolean }> };
-    expect(Object.keys(report.checks).sort()).toEqual(['accepting', 'accounts', 'cart', 'catalog', 'redis', 'search']);
+    expect(Object.keys(report.checks).sort()).toEqual([
+      'accepting',
+      'accounts',
+      'cart',
+      'catalog',
+      'orders',
+      'payments',
+      'redis',
+      'search',
+    ]);
   });
 });

@@ -26,7 +26,7 @@ async function operationsServed(metrics: ServiceMetrics): Promise<number> {
     .reduce((n, v) => n + v.value, 0);
 }
 
-describe.each(['accounts', 'catalog', 'cart', 'search'] as const)('the %s subgraph', (name) => {
+describe.each(['accounts', 'catalog', 'cart', 'orders', 'payments', 'search'] as const)('the %s subgraph', (name) => {
   const subgraph = () => polystore[name];
   const url = () => polystore.subgraphUrls[name];
   const ownSecret = () => `${name}-${TEST_SIGNING_SECRET}`;

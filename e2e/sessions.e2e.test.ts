@@ -128,7 +128,7 @@ describe('identity', () => {
   it('ignores an identity header sent by the client: `me` is only ever the session user', async () => {
     const victimId = await newUser('victim@example.com');
     const attackerId = await newUser('attacker@example.com');
-    const forged = Buffer.from(JSON.stringify({ userId: victimId, roles: ['admin'] })).toString('base64url');
+    const forged = Buffer.from(JSON.stringify({ userId: victimId, roles: ['staff'] })).toString('base64url');
     const headers = { 'x-polystore-identity': forged, 'x-polystore-signature': 'v1=' + '0'.repeat(64) };
 
     const anonymous = new Browser(polystore.url, headers);
@@ -146,7 +146,7 @@ describe('identity', () => {
     const browser = await signedIn('tamper@example.com');
     const [header, payload, signature] = browser.cookies.get('ps_access')!.split('.');
     const claims = JSON.parse(Buffer.from(payload!, 'base64url').toString());
-    const altered = Buffer.from(JSON.stringify({ ...claims, roles: ['admin'] })).toString('base64url');
+    const altered = Buffer.from(JSON.stringify({ ...claims, roles: ['staff'] })).toString('base64url');
     const forger = new Browser(polystore.url);
     forger.cookies.set('ps_session', browser.sessionId!);
     forger.cookies.set('ps_access', `${header}.${altered}.${signature}`);

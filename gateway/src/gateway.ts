@@ -36,8 +36,12 @@ export function subgraphsOf(supergraphSdl: string): { name: string; url: string 
   }));
 }
 
+export interface GatewayDeps {
+  logger?: Logger;
+}
+
 /** ApolloGateway + ApolloServer on an HTTP server configured here (not startStandaloneServer's defaults). */
-export async function createGateway(config: GatewayConfig, deps: { logger?: Logger } = {}): Promise<Gateway> {
+export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {}): Promise<Gateway> {
   const logger = deps.logger ?? createLogger('gateway', config.LOG_LEVEL);
   const metrics = createMetrics('gateway');
   const production = config.NODE_ENV === 'production';

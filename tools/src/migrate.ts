@@ -31,7 +31,7 @@ interface PrismaService {
 }
 
 /** Every PostgreSQL service with a Prisma schema. */
-export const PRISMA_SERVICES: PrismaService[] = ['accounts'].map((name) => ({
+export const PRISMA_SERVICES: PrismaService[] = ['accounts', 'orders', 'payments'].map((name) => ({
   name,
   schemaPath: path.join(ROOT, 'prisma', name, 'schema.prisma'),
   migrationsDir: path.join(ROOT, 'prisma', name, 'migrations'),

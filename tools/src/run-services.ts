@@ -10,6 +10,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { generateCheckoutKeys } from '@polystore/platform';
 
 const ROOT = path.resolve(__dirname, '../..');
 const LOGS = path.join(ROOT, '.data', 'logs');
@@ -25,6 +26,8 @@ export const SERVICES: ServiceSpec[] = [
   { name: 'catalog', entry: 'subgraphs/catalog/dist/main.js', port: Number(process.env['CATALOG_PORT'] ?? 4002) },
   { name: 'cart', entry: 'subgraphs/cart/dist/main.js', port: Number(process.env['CART_PORT'] ?? 4003) },
   { name: 'search', entry: 'subgraphs/search/dist/main.js', port: Number(process.env['SEARCH_PORT'] ?? 4006) },
+  { name: 'orders', entry: 'subgraphs/orders/dist/main.js', port: Number(process.env['ORDERS_PORT'] ?? 4004) },
+  { name: 'payments', entry: 'subgraphs/payments/dist/main.js', port: Number(process.env['PAYMENTS_PORT'] ?? 4005) },
 ];
 const GATEWAY: ServiceSpec = {
   name: 'gateway',
@@ -36,11 +39,28 @@ const running = new Map<string, ChildProcess>();
 const recent = new Map<string, string[]>();
 let stopping = false;
 
-/** A subgraph gets only its own signing secret; the gateway gets every subgraph's. */
+/**
+ * A subgraph gets only its own signing secret; the gateway gets every subgraph's. Only orders gets
+ * the checkout private key.
+ */
 function envFor(spec: ServiceSpec, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  if (spec.name === GATEWAY.name) return env;
+  const entries = Object.entries(env).filter(
+    ([key]) => key !== 'ORDERS_CHECKOUT_PRIVATE_KEY' || spec.name === 'orders',
+  );
+  if (spec.name === GATEWAY.name) return Object.fromEntries(entries);
   const own = `${spec.name.toUpperCase()}_SIGNING_SECRET`;
-  return Object.fromEntries(Object.entries(env).filter(([key]) => !key.endsWith('_SIGNING_SECRET') || key === own));
+  return Object.fromEntries(entries.filter(([key]) => !key.endsWith('_SIGNING_SECRET') || key === own));
+}
+
+/**
+ * Checkout tokens need a key pair (orders signs, payments verifies). Without one in the
+ * environment a local run makes a fresh pair: tokens issued before a restart stop working, which
+ * is harmless locally. Production sets both (docker compose: scripts/compose-secrets).
+ */
+function checkoutKeys(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  if (env['ORDERS_CHECKOUT_PRIVATE_KEY'] && env['PAYMENTS_CHECKOUT_PUBLIC_KEY']) return {};
+  const keys = generateCheckoutKeys();
+  return { ORDERS_CHECKOUT_PRIVATE_KEY: keys.privateKey, PAYMENTS_CHECKOUT_PUBLIC_KEY: keys.publicKey };
 }
 
 function start(spec: ServiceSpec, env: NodeJS.ProcessEnv): ChildProcess {
@@ -133,6 +153,7 @@ async function main(): Promise<void> {
     // the local services answer plain http on loopback: Secure cookies would not come back over it
     COOKIE_SECURE: process.env['COOKIE_SECURE'] ?? (process.env['NODE_ENV'] === 'production' ? 'true' : 'false'),
     ...Object.fromEntries(SERVICES.map((s) => [`${s.name.toUpperCase()}_URL`, `http://127.0.0.1:${s.port}/graphql`])),
+    ...checkoutKeys(process.env),
   };
   for (const spec of SERVICES) start(spec, env);
   try {

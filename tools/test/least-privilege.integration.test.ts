@@ -32,6 +32,28 @@ describe('the accounts role', () => {
   });
 });
 
+describe.each([
+  ['orders', 'orders'],
+  ['payments', 'payments'],
+])('the %s role', (service, ownTable) => {
+  const url = () => requireVar(env, `${service.toUpperCase()}_DATABASE_URL`);
+  const databases = ['accounts', 'orders', 'payments'].filter((d) => d !== service);
+
+  it('reads its own database', async () => {
+    await expect(queryAs(url(), `SELECT count(*) FROM ${ownTable}`)).resolves.toHaveLength(1);
+  });
+
+  it.each([...databases, 'catalog'])('cannot connect to the %s database', async (other) => {
+    const database =
+      other === 'catalog' ? 'catalog' : databaseFromUrl(requireVar(env, `${other.toUpperCase()}_DATABASE_URL`));
+    await expect(queryAs(withDatabase(url(), database), 'SELECT 1')).rejects.toMatchObject({ code: '42501' });
+  });
+
+  it('cannot change the schema of its own database', async () => {
+    await expect(queryAs(url(), 'CREATE TABLE intruder (id int)')).rejects.toMatchObject({ code: '42501' });
+  });
+});
+
 describe("another service's role", () => {
   it.each(['ORDERS', 'PAYMENTS'])('%s cannot connect to the accounts database', async (service) => {
     const url = withDatabase(requireVar(env, `${service}_DATABASE_URL`), databaseFromUrl(accountsUrl));

@@ -14,3 +14,5 @@ export * from './subgraph-server';
 export * from './redis';
 export * from './graph-client';
 export * from './session-protocol';
+export * from './checkout-token';
+export * from './viewer';

@@ -1,5 +1,5 @@
 import { DateTimeResolver } from 'graphql-scalars';
-import { AppError, ErrorCode, parseInput } from '@polystore/platform';
+import { AppError, ErrorCode, mayActFor, parseInput } from '@polystore/platform';
 import { unauthenticated } from './session/session.service';
 import type { Resolvers } from './generated/graphql';
 import { id } from './user/user.inputs';
@@ -12,7 +12,7 @@ export const resolvers: Resolvers = {
     user: (_root, args, ctx) => {
       const userId = parseInput(id, args.id, 'id');
       if (!ctx.viewer.userId) throw unauthenticated();
-      if (userId !== ctx.viewer.userId && !ctx.viewer.roles.includes('admin')) {
+      if (!mayActFor(ctx.viewer, userId)) {
         throw new AppError(ErrorCode.FORBIDDEN, 'Only the user themself may read this user');
       }
       return ctx.loaders.userById.load(userId);

@@ -103,12 +103,12 @@ describe('signUp', () => {
 describe('user', () => {
   const USER = `query($id: ID!) { user(id: $id) { email } }`;
 
-  it('returns the viewer themself, null for an unknown id (admin), BAD_USER_INPUT for a malformed one', async () => {
+  it('returns the viewer themself, null for an unknown id (staff), BAD_USER_INPUT for a malformed one', async () => {
     const user = await signUp('lin@example.com');
     const found = await gql(url, USER, { id: user.id }, as(user.id));
     expect(found.data).toEqual({ user: { email: 'lin@example.com' } });
-    const admin = { roles: ['admin'], userId: '0190a0b0-0000-7000-8000-00000000aaaa' };
-    const unknown = await gql(url, USER, { id: '0190a0b0-0000-7000-8000-00000000ffff' }, admin);
+    const staff = { roles: ['staff'], userId: '0190a0b0-0000-7000-8000-00000000aaaa' };
+    const unknown = await gql(url, USER, { id: '0190a0b0-0000-7000-8000-00000000ffff' }, staff);
     expect(unknown.data).toEqual({ user: null });
     const malformed = await gql(url, USER, { id: '42' }, as(user.id));
     expect(codes(malformed)).toEqual(['BAD_USER_INPUT']);

@@ -1,6 +1,6 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import { AppError, ErrorCode, parseInput, type Identity, type SessionGrant } from '@polystore/platform';
+import { AppError, ErrorCode, parseInput, Role, type Identity, type SessionGrant } from '@polystore/platform';
 import { hashPassword, verifyPassword } from '../user/password';
 import type { UserRecord, UserRepository } from '../user/user.repository';
 import type { SessionRecord, SessionRepository } from './session.repository';
@@ -17,7 +17,7 @@ const signInInput = z.object({
 });
 
 /** Every signed-in user has this role; others (admin) are granted by hand. */
-export const CUSTOMER_ROLE = 'customer';
+export const CUSTOMER_ROLE = Role.CUSTOMER;
 
 /** After a rotation the previous refresh secret still works this long (parallel requests of one browser). */
 export const ROTATION_GRACE_MS = 30_000;

@@ -1,0 +1,72 @@
+import {
+  checkoutPrivateKey,
+  createLogger,
+  createMetrics,
+  createSubgraphServer,
+  loadSubgraphSdl,
+  type Logger,
+  type SubgraphServer,
+} from '@polystore/platform';
+import type { OrdersConfig } from './config';
+import type { OrdersContext } from './context';
+import { createDb, type Db } from './db';
+import { createLoaders } from './loaders';
+import { OrderRepository } from './order/order.repository';
+import { OrderService } from './order/order.service';
+import { GraphProductCatalog, type ProductCatalog } from './order/product-catalog';
+import { resolvers } from './resolvers';
+
+export interface Orders {
+  server: SubgraphServer;
+  db: Db;
+  logger: Logger;
+  metrics: ReturnType<typeof createMetrics>;
+  /** Stop taking requests, finish the in-flight ones, close the pool. */
+  stop(): Promise<void>;
+}
+
+/** The composition root, shared by main.ts and the tests. */
+export async function createOrders(
+  config: OrdersConfig,
+  deps: { products?: ProductCatalog; logger?: Logger } = {},
+): Promise<Orders> {
+  const logger = deps.logger ?? createLogger('orders', config.LOG_LEVEL);
+  const metrics = createMetrics('orders');
+  const db = createDb({ url: config.ORDERS_DATABASE_URL, poolSize: config.ORDERS_DB_POOL_SIZE, metrics });
+  const orderRepository = new OrderRepository(db);
+  const products = deps.products ?? new GraphProductCatalog(() => config.GRAPH_URL);
+  const services = {
+    orders: new OrderService(orderRepository, products, {
+      currency: config.STORE_CURRENCY,
+      checkoutKey: checkoutPrivateKey(config.ORDERS_CHECKOUT_PRIVATE_KEY),
+      checkoutTtlSeconds: config.CHECKOUT_TOKEN_TTL_SECONDS,
+    }),
+  };
+  const server = await createSubgraphServer<OrdersContext>({
+    name: 'orders',
+    typeDefs: loadSubgraphSdl('orders'),
+    resolvers,
+    signingSecret: config.ORDERS_SIGNING_SECRET,
+    context: async (req, viewer) => ({
+      requestId: String(req.headers['x-request-id']),
+      viewer,
+      loaders: createLoaders(orderRepository),
+      services,
+    }),
+    readiness: { postgres: () => db.$queryRaw`SELECT 1` },
+    logger,
+    metrics,
+    production: config.NODE_ENV === 'production',
+    slowOperationMs: config.SLOW_OPERATION_MS,
+  });
+  return {
+    server,
+    db,
+    logger,
+    metrics,
+    async stop() {
+      await server.stop();
+      await db.$disconnect();
+    },
+  };
+}
