@@ -2,13 +2,17 @@ import { DateTimeResolver } from 'graphql-scalars';
 import { notFound, parseInput } from '@polystore/platform';
 import type { Resolvers } from './generated/graphql';
 import { availabilityOf } from './product/availability';
-import { productId, sku } from './product/product.inputs';
+import { productId, productIds, sku } from './product/product.inputs';
 
 /** Thin: parse arguments, call a service or a loader, shape the answer. */
 export const resolvers: Resolvers = {
   DateTime: DateTimeResolver,
   Query: {
     product: (_root, args, ctx) => ctx.loaders.productById.load(parseInput(productId, args.id, 'id')),
+    productsByIds: async (_root, args, ctx) => {
+      const ids = parseInput(productIds, args.ids, 'ids');
+      return (await ctx.loaders.productById.loadMany(ids)).map((p) => (p instanceof Error ? null : p));
+    },
     productBySku: (_root, args, ctx) => ctx.services.products.bySku(parseInput(sku, args.sku, 'sku')),
     products: (_root, args, ctx) => ctx.services.products.page(args),
     categories: (_root, _args, ctx) => ctx.services.categories.all(),

@@ -292,3 +292,33 @@ describe('entity references', () => {
     ).toBe(9);
   });
 });
+
+describe('productsByIds', () => {
+  it('answers in the order asked, null where there is none, with one find', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++)
+      ids.push((await gql(url, CREATE, { input: product(`BYID-${i}`) })).data!['createProduct'].id);
+    const unknown = '0190a0b0-0000-7000-8000-0000000000aa';
+    const before = await counterValue(catalog.metrics.registry, 'store_commands_total', {
+      store: 'mongodb',
+      operation: 'find',
+    });
+    const res: any = await gql(url, `query($ids: [ID!]!) { productsByIds(ids: $ids) { id sku } }`, {
+      ids: [ids[2], unknown, ids[0], ids[1]],
+    });
+    expect(res.errors).toBeUndefined();
+    expect(res.data.productsByIds.map((p: any) => p?.sku ?? null)).toEqual(['BYID-2', null, 'BYID-0', 'BYID-1']);
+    expect(
+      (await counterValue(catalog.metrics.registry, 'store_commands_total', { store: 'mongodb', operation: 'find' })) -
+        before,
+    ).toBe(1);
+  });
+
+  it('refuses more than 100 ids or a malformed one with BAD_USER_INPUT', async () => {
+    const many = Array.from({ length: 101 }, (_, i) => `0190a0b0-0000-7000-8000-${String(i).padStart(12, '0')}`);
+    expect(codes(await gql(url, `query($ids: [ID!]!) { productsByIds(ids: $ids) { id } }`, { ids: many }))).toEqual([
+      'BAD_USER_INPUT',
+    ]);
+    expect(codes(await gql(url, `query { productsByIds(ids: ["nope"]) { id } }`))).toEqual(['BAD_USER_INPUT']);
+  });
+});

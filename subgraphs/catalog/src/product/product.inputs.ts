@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { CURRENCIES } from '../config';
 
 export const productId = z.uuid({ message: 'must be a UUID' });
+export const productIds = z.array(productId).max(100, 'at most 100 ids');
 export const sku = z
   .string()
   .trim()

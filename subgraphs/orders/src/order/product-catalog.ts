@@ -1,4 +1,4 @@
-import { queryGraph } from '@polystore/platform';
+import { queryGraph, type GraphCaller } from '@polystore/platform';
 
 /** A product as the catalog describes it now: what an order line copies. */
 export interface ProductSnapshot {
@@ -17,27 +17,27 @@ export interface ProductCatalog {
   lookup(ids: readonly string[]): Promise<Map<string, ProductSnapshot>>;
 }
 
-/** One request to the gateway for every product of an order: one aliased field per product. */
+const QUERY = `query OrdersProductSnapshots($ids: [ID!]!) {
+  productsByIds(ids: $ids) { id name status price { amount currency } }
+}`;
+
+/** One request to the gateway for every product of an order (a fixed, safelisted operation). */
 export class GraphProductCatalog implements ProductCatalog {
   constructor(
     private readonly graphUrl: () => string,
+    private readonly caller?: GraphCaller,
     private readonly timeoutMs = 3000,
   ) {}
 
   async lookup(ids: readonly string[]): Promise<Map<string, ProductSnapshot>> {
     if (!ids.length) return new Map();
-    const variables = Object.fromEntries(ids.map((id, i) => [`p${i}`, id]));
-    const query =
-      `query OrdersProductSnapshots(${ids.map((_, i) => `$p${i}: ID!`).join(', ')}) { ` +
-      ids.map((_, i) => `p${i}: product(id: $p${i}) { id name status price { amount currency } }`).join(' ') +
-      ' }';
-    const data = await queryGraph<Record<string, ProductSnapshot | null>>(
+    const data = await queryGraph<{ productsByIds: (ProductSnapshot | null)[] }>(
       this.graphUrl(),
-      { query, operationName: 'OrdersProductSnapshots', variables },
-      { clientName: 'orders', timeoutMs: this.timeoutMs },
+      { query: QUERY, operationName: 'OrdersProductSnapshots', variables: { ids } },
+      { clientName: 'orders', timeoutMs: this.timeoutMs, caller: this.caller },
     );
     const found = new Map<string, ProductSnapshot>();
-    for (const product of Object.values(data)) if (product) found.set(product.id, product);
+    for (const product of data.productsByIds) if (product) found.set(product.id, product);
     return found;
   }
 }
