@@ -1,5 +1,5 @@
 import { counterValue } from '@polystore/platform';
-import { codes, gql } from '../test-support/graphql';
+import { codes, gql, TEST_SIGNING_SECRET } from '../test-support/graphql';
 import { GraphCatalogSource } from '../subgraphs/search/src/indexing/catalog-source';
 import { reindex } from '../subgraphs/search/src/indexing/reindex';
 import { startPolystore, type RunningPolystore } from './support/polystore';
@@ -83,11 +83,15 @@ describe('searchProducts through the gateway', () => {
     // Before any reindex the index is empty: search never reads the catalog's database.
     expect((await gql(url, SEARCH, { query: 'lamp' })).data!['searchProducts'].total).toBe(0);
 
-    const report = await reindex(polystore.search.index, new GraphCatalogSource(url), {
-      pageSize: 2,
-      progress: silent,
-      retireAfterMs: 0,
-    });
+    const report = await reindex(
+      polystore.search.index,
+      new GraphCatalogSource(url, { service: 'search', secret: `search-${TEST_SIGNING_SECRET}` }),
+      {
+        pageSize: 2,
+        progress: silent,
+        retireAfterMs: 0,
+      },
+    );
     expect(report).toMatchObject({ indexed: products.length, index: `${polystore.searchIndex.alias}_v2` });
 
     const entityFetches = await counter(polystore.catalog.metrics, 'graphql_entity_requests_total', {
@@ -166,10 +170,14 @@ describe('searchProducts through the gateway', () => {
       category: 'lighting',
     });
     expect((await gql(polystore.url, SEARCH, { query: 'piano' })).data!['searchProducts'].total).toBe(0);
-    const report = await reindex(polystore.search.index, new GraphCatalogSource(polystore.url), {
-      progress: silent,
-      retireAfterMs: 0,
-    });
+    const report = await reindex(
+      polystore.search.index,
+      new GraphCatalogSource(polystore.url, { service: 'search', secret: `search-${TEST_SIGNING_SECRET}` }),
+      {
+        progress: silent,
+        retireAfterMs: 0,
+      },
+    );
     expect(report.previous).toEqual([`${polystore.searchIndex.alias}_v2`]);
     const res = await gql(polystore.url, SEARCH, { query: 'piano' });
     expect(res.data!['searchProducts'].hits.map((h: any) => h.product.name)).toEqual(['Piano Lamp']);

@@ -60,10 +60,11 @@ export interface PolystoreOptions {
  * Callers are who their session says: tests sign in through the gateway (support/browser.ts).
  */
 export async function startPolystore(options: PolystoreOptions = {}): Promise<RunningPolystore> {
+  const secretOf = (service: SubgraphName) => `${service}-${TEST_SIGNING_SECRET}`;
   const common = {
     LOG_LEVEL: 'silent',
     NODE_ENV: 'test',
-    ...Object.fromEntries(SUBGRAPHS.map((s) => [`${s.toUpperCase()}_SIGNING_SECRET`, `${s}-${TEST_SIGNING_SECRET}`])),
+    ...Object.fromEntries(SUBGRAPHS.map((s) => [`${s.toUpperCase()}_SIGNING_SECRET`, secretOf(s)])),
   };
   const checkoutKeys = generateCheckoutKeys();
   const [accountsDb, ordersDb, paymentsDb] = (await Promise.all([
@@ -89,7 +90,12 @@ export async function startPolystore(options: PolystoreOptions = {}): Promise<Ru
         PASSWORD_SCRYPT_LOG_N: '14',
         ...options.accounts,
       }),
-      { products: new GraphProductDirectory(() => gatewayUrl) },
+      {
+        products: new GraphProductDirectory(() => gatewayUrl, {
+          service: 'accounts',
+          secret: secretOf('accounts'),
+        }),
+      },
     ),
     catalog: await createCatalog(
       loadCatalogConfig({
@@ -102,7 +108,9 @@ export async function startPolystore(options: PolystoreOptions = {}): Promise<Ru
     ),
     cart: await createCart(
       loadCartConfig({ ...common, CART_REDIS_URL: cartKeys.url, CART_KEY_PREFIX: cartKeys.prefix }),
-      { products: new CartProductDirectory(() => gatewayUrl) },
+      {
+        products: new CartProductDirectory(() => gatewayUrl, { service: 'cart', secret: secretOf('cart') }),
+      },
     ),
     orders: await createOrders(
       loadOrdersConfig({
@@ -110,7 +118,12 @@ export async function startPolystore(options: PolystoreOptions = {}): Promise<Ru
         ORDERS_DATABASE_URL: ordersDb.appUrl,
         ORDERS_CHECKOUT_PRIVATE_KEY: checkoutKeys.privateKey,
       }),
-      { products: new GraphProductCatalog(() => gatewayUrl) },
+      {
+        products: new GraphProductCatalog(() => gatewayUrl, {
+          service: 'orders',
+          secret: secretOf('orders'),
+        }),
+      },
     ),
     payments: await createPayments(
       loadPaymentsConfig({

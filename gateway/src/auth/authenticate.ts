@@ -34,6 +34,8 @@ export class Authenticator {
 
   middleware(): RequestHandler {
     return (req: Request, res: Response, next: NextFunction) => {
+      // already established: one of Polystore's own services (service-callers.ts)
+      if (res.locals['identity']) return next();
       this.authenticate(req, res).then((identity) => {
         res.locals['identity'] = identity;
         next();

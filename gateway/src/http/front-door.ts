@@ -15,6 +15,7 @@ import { AccountsSessions } from '../auth/accounts-sessions';
 import { Authenticator, identityOf } from '../auth/authenticate';
 import { Revocations } from '../auth/revocations';
 import { SessionCookies } from '../auth/session-cookies';
+import { serviceCallers } from '../auth/service-callers';
 import { acceptSessionGrants } from '../auth/session-grants';
 import type { GatewayConfig } from '../config';
 import { operationLimits } from '../plugins/operation-limits';
@@ -104,6 +105,10 @@ export async function createFrontDoor(
   return {
     before: [
       corsHandler,
+      serviceCallers(config.signingSecrets, {
+        bodyLimit: config.BODY_LIMIT,
+        onReject: () => metrics.rejectedRequests.inc({ reason: 'bad_service_signature' }),
+      }),
       auth.middleware(),
       useRateLimit(redis, {
         points: config.RATE_LIMIT_POINTS,

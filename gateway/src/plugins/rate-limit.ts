@@ -24,7 +24,9 @@ export function useRateLimit(
     insuranceLimiter: new RateLimiterMemory({ points: options.points, duration: options.windowSeconds }),
   });
   return async (req: Request, res: Response, next: NextFunction) => {
-    if (req.method === 'OPTIONS') return next();
+    // Preflights, and Polystore's own services (each of their calls serves a client request that
+    // was counted already), spend no budget.
+    if (req.method === 'OPTIONS' || identityOf(res).service) return next();
     const key = rateLimitKey(identityOf(res));
     try {
       const result = await limiter.consume(key);

@@ -20,6 +20,8 @@ export interface Identity {
   roles: string[];
   /** The session the request belongs to (signed in or anonymous); carts hang on it. */
   sessionId?: string;
+  /** Set when the caller is one of Polystore's own services reading through the graph. */
+  service?: string;
   /** The client's network address as the gateway saw it (sign-in throttling, audit). */
   clientAddress?: string;
 }
@@ -33,7 +35,7 @@ export function encodeIdentity(identity: Identity): string {
   return Buffer.from(JSON.stringify(identity), 'utf8').toString('base64url');
 }
 
-function decodeIdentity(value: string): Identity | null {
+export function decodeIdentity(value: string): Identity | null {
   try {
     const parsed = JSON.parse(Buffer.from(value, 'base64url').toString('utf8')) as Partial<Identity>;
     if (!parsed || typeof parsed !== 'object' || !Array.isArray(parsed.roles)) return null;
@@ -41,11 +43,13 @@ function decodeIdentity(value: string): Identity | null {
     if (parsed.userId !== undefined && typeof parsed.userId !== 'string') return null;
     if (parsed.sessionId !== undefined && typeof parsed.sessionId !== 'string') return null;
     if (parsed.clientAddress !== undefined && typeof parsed.clientAddress !== 'string') return null;
+    if (parsed.service !== undefined && typeof parsed.service !== 'string') return null;
     return {
       roles: parsed.roles,
       userId: parsed.userId,
       sessionId: parsed.sessionId,
       clientAddress: parsed.clientAddress,
+      service: parsed.service,
     };
   } catch {
     return null;
@@ -103,6 +107,13 @@ export interface TrustedRequest extends Request {
   rawBody?: Buffer;
   identity?: Identity;
 }
+
+/**
+ * The header a Polystore service sets when it reads through the public graph (queryGraph): its
+ * name. The request is signed with that service's own secret, which the gateway holds, so the
+ * gateway knows the caller is the service and not a client pretending to be one.
+ */
+export const CALLER_HEADER = 'x-polystore-caller';
 
 /** Keeps the exact bytes of the body for the signature check (express.json's `verify` hook). */
 export function keepRawBody(req: Request, _res: Response, buf: Buffer): void {

@@ -1,4 +1,11 @@
 import { AppError, ErrorCode } from './errors';
+import { CALLER_HEADER, signRequest } from './gateway-trust';
+
+/** A service calling the graph as itself: its name and the secret it shares with the gateway. */
+export interface GraphCaller {
+  service: string;
+  secret: string;
+}
 
 /**
  * A service reading another domain through the public graph (the gateway), like any client:
@@ -8,9 +15,18 @@ import { AppError, ErrorCode } from './errors';
 export async function queryGraph<T>(
   url: string,
   request: { query: string; operationName: string; variables?: Record<string, unknown> },
-  options: { clientName: string; timeoutMs?: number; headers?: Record<string, string> },
+  options: { clientName: string; timeoutMs?: number; headers?: Record<string, string>; caller?: GraphCaller },
 ): Promise<T> {
   let response: Response;
+  const payload = JSON.stringify(request);
+  // Signed as the calling service: the gateway then treats it as the service (no rate limit of a
+  // client address, no session) rather than as an anonymous client.
+  const asService = options.caller
+    ? {
+        [CALLER_HEADER]: options.caller.service,
+        ...signRequest(options.caller.secret, payload, { roles: ['service'], service: options.caller.service }),
+      }
+    : {};
   try {
     response = await fetch(url, {
       method: 'POST',
@@ -18,8 +34,9 @@ export async function queryGraph<T>(
         'content-type': 'application/json',
         'apollographql-client-name': options.clientName,
         ...options.headers,
+        ...asService,
       },
-      body: JSON.stringify(request),
+      body: payload,
       signal: AbortSignal.timeout(options.timeoutMs ?? 3000),
     });
   } catch (error) {

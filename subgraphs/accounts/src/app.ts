@@ -44,7 +44,12 @@ export async function createAccounts(
   const db = createDb({ url: config.ACCOUNTS_DATABASE_URL, poolSize: config.ACCOUNTS_DB_POOL_SIZE, metrics });
   const userRepository = new UserRepository(db);
   const wishlistRepository = new WishlistRepository(db);
-  const products = deps.products ?? new GraphProductDirectory(() => config.GRAPH_URL);
+  const products =
+    deps.products ??
+    new GraphProductDirectory(() => config.GRAPH_URL, {
+      service: 'accounts',
+      secret: config.ACCOUNTS_SIGNING_SECRET,
+    });
   const redis = createRedis(config.ACCOUNTS_REDIS_URL, metrics, {
     keyPrefix: config.ACCOUNTS_REDIS_PREFIX,
     // the accounts ACL user may not run INFO, which the ready check uses

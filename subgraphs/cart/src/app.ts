@@ -38,7 +38,12 @@ export async function createCart(
   const redis = createRedis(config.CART_REDIS_URL, metrics, { enableReadyCheck: false });
   await redis.connect();
   const repository = new CartRepository(redis, { maxItems: config.CART_MAX_ITEMS, maxQuantity: MAX_QUANTITY });
-  const products = deps.products ?? new GraphProductDirectory(() => config.GRAPH_URL);
+  const products =
+    deps.products ??
+    new GraphProductDirectory(() => config.GRAPH_URL, {
+      service: 'cart',
+      secret: config.CART_SIGNING_SECRET,
+    });
   const carts = new CartService(repository, products, {
     keyPrefix: config.CART_KEY_PREFIX,
     userTtlSeconds: config.CART_USER_TTL_SECONDS,

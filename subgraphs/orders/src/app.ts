@@ -34,7 +34,12 @@ export async function createOrders(
   const metrics = createMetrics('orders');
   const db = createDb({ url: config.ORDERS_DATABASE_URL, poolSize: config.ORDERS_DB_POOL_SIZE, metrics });
   const orderRepository = new OrderRepository(db);
-  const products = deps.products ?? new GraphProductCatalog(() => config.GRAPH_URL);
+  const products =
+    deps.products ??
+    new GraphProductCatalog(() => config.GRAPH_URL, {
+      service: 'orders',
+      secret: config.ORDERS_SIGNING_SECRET,
+    });
   const services = {
     orders: new OrderService(orderRepository, products, {
       currency: config.STORE_CURRENCY,

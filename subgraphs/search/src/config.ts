@@ -39,6 +39,8 @@ export const reindexEnv = {
   GRAPH_URL: urlWithScheme('http', 'https').default('http://127.0.0.1:4000/graphql'),
   /** Products asked of the catalog per page (the catalog's own maximum is 100). */
   REINDEX_PAGE_SIZE: z.coerce.number().int().min(1).max(100).default(100),
+  /** The reindex reads the catalog through the gateway as the search service, signed with its secret. */
+  SEARCH_SIGNING_SECRET: signingSecret(),
 };
 
 export function loadReindexConfig(env: NodeJS.ProcessEnv = process.env) {

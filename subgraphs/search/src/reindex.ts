@@ -27,10 +27,14 @@ async function main(argv: string[]): Promise<void> {
         return;
       }
     }
-    const report = await reindex(repository, new GraphCatalogSource(config.GRAPH_URL), {
-      pageSize: config.REINDEX_PAGE_SIZE,
-      log: (line) => console.error(`search: ${line}`),
-    });
+    const report = await reindex(
+      repository,
+      new GraphCatalogSource(config.GRAPH_URL, { service: 'search', secret: config.SEARCH_SIGNING_SECRET }),
+      {
+        pageSize: config.REINDEX_PAGE_SIZE,
+        log: (line) => console.error(`search: ${line}`),
+      },
+    );
     console.error(
       `search: reindexed ${report.indexed} products into ${report.index} in ${(report.durationMs / 1000).toFixed(1)} s`,
     );

@@ -1,4 +1,4 @@
-import { queryGraph } from '@polystore/platform';
+import { queryGraph, type GraphCaller } from '@polystore/platform';
 
 /**
  * Whether a product exists, asked of the catalog through the public graph (the gateway).
@@ -11,6 +11,7 @@ export interface ProductDirectory {
 export class GraphProductDirectory implements ProductDirectory {
   constructor(
     private readonly graphUrl: () => string,
+    private readonly caller?: GraphCaller,
     private readonly timeoutMs = 3000,
   ) {}
 
@@ -22,7 +23,7 @@ export class GraphProductDirectory implements ProductDirectory {
         operationName: 'AccountsProductExists',
         variables: { id: productId },
       },
-      { clientName: 'accounts', timeoutMs: this.timeoutMs },
+      { clientName: 'accounts', timeoutMs: this.timeoutMs, caller: this.caller },
     );
     return data.product !== null;
   }

@@ -1,4 +1,4 @@
-import { queryGraph } from '@polystore/platform';
+import { queryGraph, type GraphCaller } from '@polystore/platform';
 
 /** What the catalog says of a product: sold, kept for history only, or unknown. */
 export type ProductAvailability = 'ACTIVE' | 'ARCHIVED' | 'MISSING';
@@ -14,6 +14,7 @@ export interface ProductDirectory {
 export class GraphProductDirectory implements ProductDirectory {
   constructor(
     private readonly graphUrl: () => string,
+    private readonly caller?: GraphCaller,
     private readonly timeoutMs = 3000,
   ) {}
 
@@ -25,7 +26,7 @@ export class GraphProductDirectory implements ProductDirectory {
         operationName: 'CartProductStatus',
         variables: { id: productId },
       },
-      { clientName: 'cart', timeoutMs: this.timeoutMs },
+      { clientName: 'cart', timeoutMs: this.timeoutMs, caller: this.caller },
     );
     return data.product?.status ?? 'MISSING';
   }

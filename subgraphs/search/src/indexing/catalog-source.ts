@@ -1,4 +1,4 @@
-import { queryGraph } from '@polystore/platform';
+import { queryGraph, type GraphCaller } from '@polystore/platform';
 import type { CatalogProduct } from '../products/product.document';
 
 export interface CatalogPage {
@@ -66,6 +66,7 @@ interface ProductsPage {
 export class GraphCatalogSource implements CatalogSource {
   constructor(
     private readonly graphUrl: string,
+    private readonly caller?: GraphCaller,
     private readonly timeoutMs = 30_000,
   ) {}
 
@@ -80,7 +81,7 @@ export class GraphCatalogSource implements CatalogSource {
           operationName: 'SearchReindexProducts',
           variables: { first: pageSize, after, withTotal: first },
         },
-        { clientName: 'search-reindex', timeoutMs: this.timeoutMs },
+        { clientName: 'search-reindex', timeoutMs: this.timeoutMs, caller: this.caller },
       );
       if (first) total = data.products.totalCount ?? 0;
       yield { products: data.products.edges.map((e) => e.node), total };
