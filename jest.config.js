@@ -16,7 +16,7 @@ const base = {
   transformIgnorePatterns: ['/node_modules/(?!(uuid|@faker-js|@prisma/schema-engine-wasm|jose)/)'],
   moduleNameMapper: {
     '^@polystore/platform$': '<rootDir>/packages/platform/src/index.ts',
-    '^@polystore/(accounts|catalog|cart|search)/dist/(.*)$': '<rootDir>/subgraphs/$1/src/$2',
+    '^@polystore/(accounts|catalog|cart|orders|payments|search)/dist/(.*)$': '<rootDir>/subgraphs/$1/src/$2',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   modulePathIgnorePatterns: ['<rootDir>/.tools/', '<rootDir>/.data/', '/dist/'],

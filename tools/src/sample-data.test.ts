@@ -36,3 +36,36 @@ describe('the sample store', () => {
     expect(saved.every((id) => active.has(id))).toBe(true);
   });
 });
+
+describe('the sample orders, payments and carts', () => {
+  const sample = generateSample();
+  const products = new Map(sample.products.map((p) => [p.id, p]));
+  const users = new Set(sample.users.map((u) => u.id));
+
+  it('belong to sample users and copy the sample catalog', () => {
+    expect(sample.orders.length).toBeGreaterThan(100);
+    for (const order of sample.orders) {
+      expect(users.has(order.customerId)).toBe(true);
+      for (const line of order.lines) {
+        const product = products.get(line.productId)!;
+        expect(line).toMatchObject({ productName: product.name, unitPrice: product.price.amount });
+      }
+    }
+    expect(
+      sample.carts.every(
+        (c) => users.has(c.userId) && c.items.every((i) => products.get(i.productId)?.status === 'ACTIVE'),
+      ),
+    ).toBe(true);
+  });
+
+  it('pay exactly what each order costs, at most once per order, never for a cancelled one', () => {
+    const orders = new Map(sample.orders.map((o) => [o.id, o]));
+    expect(new Set(sample.payments.map((p) => p.orderId)).size).toBe(sample.payments.length);
+    for (const payment of sample.payments) {
+      const order = orders.get(payment.orderId)!;
+      expect(order.status).not.toBe('CANCELLED');
+      expect(payment.amount).toBe(order.lines.reduce((sum, l) => sum + l.unitPrice * l.quantity, 0));
+      expect(payment.customerId).toBe(order.customerId);
+    }
+  });
+});

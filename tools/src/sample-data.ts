@@ -32,11 +32,43 @@ export interface SampleUser {
   wishlist: string[];
 }
 
+export interface SampleOrder {
+  id: string;
+  customerId: string;
+  status: 'PENDING_PAYMENT' | 'PAID' | 'SHIPPED' | 'DELIVERED' | 'CANCELLED';
+  placedAt: Date;
+  lines: { productId: string; productName: string; unitPrice: number; quantity: number }[];
+}
+
+export interface SamplePayment {
+  id: string;
+  orderId: string;
+  customerId: string;
+  amount: number;
+  status: 'AUTHORIZED' | 'CAPTURED';
+  card: { brand: string; last4: string; expMonth: number; expYear: number };
+  createdAt: Date;
+}
+
+export interface SampleCart {
+  userId: string;
+  items: { productId: string; quantity: number }[];
+}
+
 export interface Sample {
   categories: SampleCategory[];
   products: SampleProduct[];
   users: SampleUser[];
+  orders: SampleOrder[];
+  payments: SamplePayment[];
+  carts: SampleCart[];
 }
+
+/** The simulated processor's approving test cards (docs/adr/0006), as a payment records them. */
+const TEST_CARDS = [
+  { brand: 'visa', last4: '4242' },
+  { brand: 'mastercard', last4: '4444' },
+];
 
 /** Every sample user signs in with this password (documented in the README). */
 export const SAMPLE_PASSWORD = 'polystore-demo';
@@ -190,5 +222,55 @@ export function generateSample(size: SampleSize = DEFAULT_SAMPLE_SIZE, seed = 20
       wishlist: faker.helpers.arrayElements(active, { min: 0, max: 8 }),
     });
   }
-  return { categories, products, users };
+  // A third of the users have ordered before; a quarter have something in their cart.
+  const activeProducts = products.filter((p) => p.status === 'ACTIVE');
+  const orders: SampleOrder[] = [];
+  const payments: SamplePayment[] = [];
+  const carts: SampleCart[] = [];
+  for (const user of users) {
+    if (faker.datatype.boolean(1 / 3)) {
+      const count = faker.number.int({ min: 1, max: 5 });
+      for (let n = 0; n < count; n++) {
+        const placedAt = new Date(
+          user.createdAt.getTime() + (n + 1) * 86_400_000 * faker.number.int({ min: 1, max: 20 }),
+        );
+        const lines = faker.helpers.arrayElements(activeProducts, { min: 1, max: 4 }).map((p) => ({
+          productId: p.id,
+          productName: p.name,
+          unitPrice: p.price.amount,
+          quantity: faker.number.int({ min: 1, max: 3 }),
+        }));
+        const status = faker.helpers.weightedArrayElement([
+          { weight: 2, value: 'PENDING_PAYMENT' as const },
+          { weight: 3, value: 'PAID' as const },
+          { weight: 2, value: 'SHIPPED' as const },
+          { weight: 4, value: 'DELIVERED' as const },
+          { weight: 1, value: 'CANCELLED' as const },
+        ]);
+        const order: SampleOrder = { id: id(placedAt.getTime()), customerId: user.id, status, placedAt, lines };
+        orders.push(order);
+        if (status !== 'CANCELLED' && (status !== 'PENDING_PAYMENT' || faker.datatype.boolean(0.5))) {
+          const card = faker.helpers.arrayElement(TEST_CARDS);
+          payments.push({
+            id: id(placedAt.getTime() + 60_000),
+            orderId: order.id,
+            customerId: user.id,
+            amount: lines.reduce((sum, l) => sum + l.unitPrice * l.quantity, 0),
+            status: status === 'PENDING_PAYMENT' ? 'AUTHORIZED' : 'CAPTURED',
+            card: { ...card, expMonth: faker.number.int({ min: 1, max: 12 }), expYear: 2028 + faker.number.int(3) },
+            createdAt: new Date(placedAt.getTime() + 60_000),
+          });
+        }
+      }
+    }
+    if (faker.datatype.boolean(0.25)) {
+      carts.push({
+        userId: user.id,
+        items: faker.helpers
+          .arrayElements(activeProducts, { min: 1, max: 5 })
+          .map((p) => ({ productId: p.id, quantity: faker.number.int({ min: 1, max: 4 }) })),
+      });
+    }
+  }
+  return { categories, products, users, orders, payments, carts };
 }
