@@ -42,6 +42,16 @@ export interface RunningPolystore {
   gateway: Gateway;
   /** The Redis key prefixes (under gw:* and acc:*) this instance writes, deleted by stop(). */
   keySpaces: { gateway: TestKeySpace; accounts: TestKeySpace };
+  /** Where each service's data lives, as that service reaches it (to seed them, as `npm run seed` does). */
+  stores: {
+    accountsUrl: string;
+    ordersUrl: string;
+    paymentsUrl: string;
+    mongoUrl: string;
+    catalogDbName: string;
+    cartRedisUrl: string;
+    cartKeyPrefix: string;
+  };
   stop(): Promise<void>;
 }
 
@@ -161,6 +171,15 @@ export async function startPolystore(options: PolystoreOptions = {}): Promise<Ru
     searchIndex,
     gateway,
     keySpaces,
+    stores: {
+      accountsUrl: accountsDb.appUrl,
+      ordersUrl: ordersDb.appUrl,
+      paymentsUrl: paymentsDb.appUrl,
+      mongoUrl: catalogDb.url,
+      catalogDbName: catalogDb.dbName,
+      cartRedisUrl: cartKeys.url,
+      cartKeyPrefix: cartKeys.prefix,
+    },
     async stop() {
       await gateway.stop().catch(() => {}); // a test may have stopped it already
       await Promise.all(Object.values(servers).map((s) => s.stop()));
