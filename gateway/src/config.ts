@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { baseEnv, ConfigError, loadConfig, MIN_SECRET_LENGTH, port, schemaDir } from '@polystore/platform';
+import { resilienceEnv } from './resilience-config';
 
 const NOT_SUBGRAPHS = ['GRAPH', 'REDIS', 'MONGO', 'ELASTICSEARCH', 'GATEWAY'];
 
@@ -24,6 +25,8 @@ export const gatewayEnv = {
     .string()
     .regex(/^\d+(b|kb|mb)$/)
     .default('2mb'),
+  /** Subgraph timeouts, retries, breakers, plan cache, explorer (resilience-config.ts). */
+  ...resilienceEnv,
 };
 
 export type GatewayConfig = ReturnType<typeof loadGatewayConfig>;

@@ -17,9 +17,11 @@ import {
   type Logger,
   type ServiceMetrics,
 } from '@polystore/platform';
-import type { Fetcher } from '@apollo/utils.fetcher';
 import type { GatewayConfig } from './config';
-import { PolystoreDataSource, signingFetcher, type GatewayContext } from './subgraph-source';
+import { InstrumentedPlanCache } from './plan-cache';
+import { createGatewayMetrics } from './plugins/metrics';
+import { createSubgraphServices } from './subgraph-services';
+import type { GatewayContext } from './subgraph-source';
 
 export interface Gateway {
   http: HttpApp;
@@ -48,13 +50,13 @@ export async function createGateway(config: GatewayConfig, deps: { logger?: Logg
   for (const s of subgraphs) {
     if (!config.signingSecrets[s.name]) throw new Error(`${s.name.toUpperCase()}_SIGNING_SECRET is not set`);
   }
+  const gatewayMetrics = createGatewayMetrics(metrics.registry);
+  const planCache = new InstrumentedPlanCache(config.QUERY_PLAN_CACHE_MB * 2 ** 20, gatewayMetrics);
+  const services = createSubgraphServices(config, { logger, metrics: gatewayMetrics });
   const gateway = new ApolloGateway({
     supergraphSdl,
-    buildService: ({ name, url }) =>
-      new PolystoreDataSource({
-        url: config.subgraphUrls[name] ?? url,
-        fetcher: signingFetcher(config.signingSecrets[name]!, fetch as unknown as Fetcher),
-      }),
+    queryPlannerConfig: { cache: planCache },
+    buildService: services.buildService,
   });
 
   const http = createHttpApp({
@@ -97,6 +99,9 @@ export async function createGateway(config: GatewayConfig, deps: { logger?: Logg
     logger,
     metrics,
     listen: (port, host) => http.listen(port, host),
-    stop: () => apollo.stop(),
+    stop: async () => {
+      await apollo.stop();
+      await services.close();
+    },
   };
 }
