@@ -22,7 +22,7 @@ export interface RunningPolystore {
  * The gateway and every subgraph, each on its own port on loopback and its own fresh database on
  * the real stores, wired as in production except for the ports.
  */
-export async function startPolystore(): Promise<RunningPolystore> {
+export async function startPolystore(options: { gatewayEnv?: Record<string, string> } = {}): Promise<RunningPolystore> {
   const common = {
     LOG_LEVEL: 'silent',
     NODE_ENV: 'test',
@@ -46,6 +46,7 @@ export async function startPolystore(): Promise<RunningPolystore> {
       ...common,
       ACCOUNTS_URL: `http://127.0.0.1:${accountsPort}/graphql`,
       CATALOG_URL: `http://127.0.0.1:${catalogPort}/graphql`,
+      ...options.gatewayEnv,
     }),
   );
   gatewayUrl = `http://127.0.0.1:${(await gateway.listen(0, '127.0.0.1')).port}/graphql`;

@@ -1,0 +1,104 @@
+import { counterValue } from '@polystore/platform';
+import { gql, type GraphQLResponse } from '../test-support/graphql';
+import { takeDown, within } from './support/outage';
+import { startPolystore, type RunningPolystore } from './support/polystore';
+import { seedStorefront, type Storefront } from './support/storefront';
+
+// One subgraph down must not take the others' data with it: the gateway answers 200 with what the
+// healthy subgraphs gave, the failed fields null, and errors naming the service and the path.
+let polystore: RunningPolystore;
+let store: Storefront;
+
+beforeAll(async () => {
+  polystore = await startPolystore();
+  store = await seedStorefront(polystore.url);
+});
+afterAll(async () => {
+  await polystore?.stop();
+});
+
+const ACCOUNTS_ONLY = 'query Profile($id: ID!) { user(id: $id) { name email } }';
+const WISHLIST = 'query Wishlist($id: ID!) { user(id: $id) { name wishlist { id name } } }';
+const MIXED_ROOTS = 'query Home($id: ID!) { user(id: $id) { name } categories { name } }';
+
+const gatewayMetric = (name: string, labels: Record<string, string>) =>
+  counterValue(polystore.gateway.metrics.registry, name, labels);
+
+function serviceErrors(res: GraphQLResponse) {
+  return (res.errors ?? []).map((e) => ({
+    path: e.path,
+    code: e.extensions?.['code'],
+    serviceName: e.extensions?.['serviceName'],
+  }));
+}
+
+describe('when the catalog subgraph is down', () => {
+  let restore: () => Promise<void>;
+
+  beforeAll(async () => {
+    // Warm: plans cached and keep-alive connections open to catalog, as in production.
+    expect((await gql(polystore.url, WISHLIST, { id: store.userId })).errors).toBeUndefined();
+    ({ restore } = await takeDown(polystore.catalog.server.http));
+  });
+
+  it('answers operations that do not touch it as usual', async () => {
+    const res = await gql(polystore.url, ACCOUNTS_ONLY, { id: store.userId });
+    expect(res.status).toBe(200);
+    expect(res.errors).toBeUndefined();
+    expect(res.data).toEqual({ user: { name: 'Olive Outage', email: 'outage@example.com' } });
+  });
+
+  it("keeps accounts' data of a joined query, with the catalog's fields null and errors naming catalog", async () => {
+    const res = await gql(polystore.url, WISHLIST, { id: store.userId });
+    expect(res.status).toBe(200);
+    expect(res.data).toEqual({ user: { name: 'Olive Outage', wishlist: [null, null, null] } });
+    expect(serviceErrors(res)).toEqual(
+      [0, 1, 2].map((i) => ({ path: ['user', 'wishlist', i], code: 'SERVICE_UNAVAILABLE', serviceName: 'catalog' })),
+    );
+  });
+
+  it('nulls only the root fields catalog owns when an operation spans both', async () => {
+    const res = await gql(polystore.url, MIXED_ROOTS, { id: store.userId });
+    expect(res.status).toBe(200);
+    expect(res.data).toEqual({ user: { name: 'Olive Outage' }, categories: null });
+    expect(serviceErrors(res)).toEqual([{ path: ['categories'], code: 'SERVICE_UNAVAILABLE', serviceName: 'catalog' }]);
+  });
+
+  it('retries queries but never a mutation', async () => {
+    const retries = () => gatewayMetric('subgraph_fetch_retries_total', { subgraph: 'catalog' });
+    // The breaker is still closed here (fewer failures than its minimum), so both calls reach catalog.
+    const before = await retries();
+    await gql(polystore.url, WISHLIST, { id: store.userId });
+    const afterQuery = await retries();
+    expect(afterQuery - before).toBe(2); // SUBGRAPH_RETRIES=2: three attempts
+    const mutation = await gql(
+      polystore.url,
+      'mutation { createCategory(input: { slug: "desks", name: "Desks" }) { slug } }',
+    );
+    expect(mutation.status).toBe(200);
+    expect(serviceErrors(mutation)).toEqual([
+      { path: ['createCategory'], code: 'SERVICE_UNAVAILABLE', serviceName: 'catalog' },
+    ]);
+    expect(await retries()).toBe(afterQuery);
+  });
+
+  it('opens the breaker after repeated failures, then fails fast', async () => {
+    for (let i = 0; i < 12; i++) await gql(polystore.url, WISHLIST, { id: store.userId });
+    expect(polystore.gateway.metrics.registry.getSingleMetric('subgraph_breaker_state')).toBeDefined();
+    expect(await gatewayMetric('subgraph_breaker_state', { subgraph: 'catalog' })).toBe(2);
+    const started = Date.now();
+    const res = await gql(polystore.url, WISHLIST, { id: store.userId });
+    expect(Date.now() - started).toBeLessThan(100);
+    expect(res.errors?.[0]?.extensions).toMatchObject({ serviceName: 'catalog', reason: 'circuit_open' });
+  });
+
+  it('recovers within 10 s of the subgraph coming back', async () => {
+    await restore();
+    const tookMs = await within(10_000, async () => {
+      const res = await gql(polystore.url, WISHLIST, { id: store.userId });
+      return res.errors === undefined && res.data?.['user']?.wishlist?.length === 3;
+    });
+    expect(tookMs).toBeLessThan(10_000);
+    expect(await gatewayMetric('subgraph_breaker_state', { subgraph: 'catalog' })).toBe(0);
+  });
+});
