@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
@@ -15,11 +16,14 @@ import {
   observabilityPlugin,
   type HttpApp,
   type Logger,
+  schemaDir,
   type ServiceMetrics,
 } from '@polystore/platform';
 import type { GatewayConfig } from './config';
+import { createExplorer } from './explorer/explorer';
 import { InstrumentedPlanCache } from './plan-cache';
 import { createGatewayMetrics } from './plugins/metrics';
+import { explorerEnabled } from './resilience-config';
 import { createSubgraphServices } from './subgraph-services';
 import type { GatewayContext } from './subgraph-source';
 
@@ -84,6 +88,9 @@ export async function createGateway(config: GatewayConfig, deps: { logger?: Logg
     ],
   });
   await apollo.start();
+  if (explorerEnabled(config)) {
+    http.app.use(createExplorer({ endpoint: '/graphql', operationsDir: path.join(schemaDir(), 'operations'), logger }));
+  }
   http.app.use(
     '/graphql',
     express.json({ limit: config.BODY_LIMIT }),
