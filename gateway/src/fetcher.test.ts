@@ -147,8 +147,18 @@ describe('the subgraph client', () => {
       client.fetcher(fake.url, { method: 'POST', headers: asMutation, body: '{"query":"mutation { x }"}' }),
     );
     expect(error.reason).toBe('unreachable');
+    expect(error.neverSent).toBe(false); // it reached the subgraph before the reset
     expect(fake.seen).toHaveLength(1);
     expect(await counterValue(registry, 'subgraph_fetch_retries_total')).toBe(0);
+  });
+
+  it('knows a refused connection delivered nothing, and retries a query on it', async () => {
+    const { fake, client } = await setUp(ok);
+    await fake.close();
+    const error = await failure(client.fetcher(fake.url, { method: 'POST', headers: asQuery, body: QUERY_BODY }));
+    expect(error).toMatchObject({ reason: 'unreachable', neverSent: true, retryable: true });
+    expect(error.message).toBe('catalog could not be reached (ECONNREFUSED)');
+    expect(await counterValue(registry, 'subgraph_fetch_retries_total', { subgraph: 'catalog' })).toBe(2);
   });
 
   it('gives up on a query after the configured retries', async () => {

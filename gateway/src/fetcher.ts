@@ -20,17 +20,20 @@ export class SubgraphFetchError extends Error {
   readonly status: number | undefined;
   /** Nothing reached the subgraph's resolvers, or it said to try again: a query may be sent again. */
   readonly retryable: boolean;
+  /** The request was certainly never delivered (breaker open, connection refused): nothing ran. */
+  readonly neverSent: boolean;
 
   constructor(
     readonly subgraph: string,
     readonly reason: FailureReason,
     message: string,
-    options: { status?: number; retryable?: boolean; cause?: unknown } = {},
+    options: { status?: number; retryable?: boolean; neverSent?: boolean; cause?: unknown } = {},
   ) {
     super(message, { cause: options.cause });
     this.name = 'SubgraphFetchError';
     this.status = options.status;
     this.retryable = options.retryable ?? false;
+    this.neverSent = options.neverSent ?? false;
   }
 }
 
@@ -46,6 +49,15 @@ const UNREACHABLE = new Set([
   'ETIMEDOUT',
   'UND_ERR_SOCKET',
   'UND_ERR_CLOSED',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+/** Of those, the ones raised before a connection existed: the request cannot have been delivered. */
+const NO_CONNECTION = new Set([
+  'ECONNREFUSED',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
   'UND_ERR_CONNECT_TIMEOUT',
 ]);
 const RETRYABLE_STATUS = new Set([502, 503, 504]);
@@ -176,6 +188,7 @@ export function createSubgraphClient(options: SubgraphClientOptions): SubgraphCl
       `${name} could not be reached (${code ?? (error as Error).message})`,
       {
         retryable: code !== undefined && UNREACHABLE.has(code),
+        neverSent: code !== undefined && NO_CONNECTION.has(code),
         cause: error,
       },
     );
@@ -196,7 +209,9 @@ export function createSubgraphClient(options: SubgraphClientOptions): SubgraphCl
         } catch (raw) {
           const error =
             (raw as { code?: string }).code === BREAKER_OPEN
-              ? new SubgraphFetchError(name, 'circuit_open', `${name} is unavailable (circuit open)`)
+              ? new SubgraphFetchError(name, 'circuit_open', `${name} is unavailable (circuit open)`, {
+                  neverSent: true,
+                })
               : classify(raw, controller.signal);
           const backoffMs = Math.min(200, 20 * 2 ** (n - 1)) * (0.5 + Math.random() / 2);
           const budgetLeft = settings.timeoutMs - (performance.now() - started);

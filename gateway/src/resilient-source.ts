@@ -58,9 +58,9 @@ function rootResponseKeys(document: DocumentNode): string[] {
  */
 export function fetchFailureErrors(
   request: { query?: string; variables?: Record<string, unknown> },
-  failure: { message: string; code: string; reason: string },
+  failure: Failure,
 ): GraphQLFormattedError[] {
-  const extensions = { code: failure.code, reason: failure.reason };
+  const { message, ...extensions } = failure;
   let keys: string[] = [];
   try {
     keys = request.query ? rootResponseKeys(parse(request.query)) : [];
@@ -72,20 +72,37 @@ export function fetchFailureErrors(
     const count = Array.isArray(representations) ? representations.length : 0;
     if (count > 0) {
       return Array.from({ length: count }, (_, i) => ({
-        message: failure.message,
+        message,
         path: ['_entities', i],
         extensions,
       }));
     }
   }
-  if (keys.length === 0) return [{ message: failure.message, extensions }];
-  return keys.map((key) => ({ message: failure.message, path: [key], extensions }));
+  if (keys.length === 0) return [{ message, extensions }];
+  return keys.map((key) => ({ message, path: [key], extensions }));
 }
 
-/** What a thrown fetch error means for the caller. */
-function describe(error: unknown, subgraph: string): { message: string; code: string; reason: string } {
+/** A failed fetch as the caller sees it: `message`, and `code`, `reason` (and `outcome`) as extensions. */
+export interface Failure {
+  message: string;
+  code: string;
+  reason: string;
+  /** `unknown` for a mutation that may have run although no answer came back: check before repeating it. */
+  outcome?: 'unknown';
+}
+
+/** What a thrown fetch error means for the caller of this subgraph operation. */
+export function describeFailure(error: unknown, subgraph: string, operation: string): Failure {
   if (error instanceof SubgraphFetchError) {
-    return { message: error.message, code: ErrorCode.SERVICE_UNAVAILABLE, reason: error.reason };
+    if (isQueryOperation(operation) || error.neverSent) {
+      return { message: error.message, code: ErrorCode.SERVICE_UNAVAILABLE, reason: error.reason };
+    }
+    return {
+      message: `${error.message}; the change may or may not have been made`,
+      code: ErrorCode.SERVICE_UNAVAILABLE,
+      reason: error.reason,
+      outcome: 'unknown',
+    };
   }
   // A 4xx answer (RemoteGraphQLDataSource turns it into a GraphQLError) or an unreadable body: the
   // gateway and the subgraph disagree, which is a fault of ours, not the caller's.
@@ -124,7 +141,7 @@ export class ResilientDataSource extends PolystoreDataSource {
       return await super.process(options);
     } catch (error) {
       if (!isIncomingOperation(options)) throw error;
-      const failure = describe(error, this.name);
+      const failure = describeFailure(error, this.name, options.request.query ?? '');
       const context = options.context as Partial<GatewayContext>;
       // Failing fast is the expected, cheap case while a breaker is open: not worth a line each.
       const level = failure.reason === 'circuit_open' ? 'debug' : 'warn';
