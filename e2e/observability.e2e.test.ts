@@ -7,6 +7,9 @@ import { startPolystore, type RunningPolystore } from './support/polystore';
 import { slowProxy } from './support/slow-proxy';
 import { seedStorefront, type Storefront } from './support/storefront';
 
+// The e2e project's testTimeout is not applied per project by jest 30; this file's own bound:
+jest.setTimeout(30_000);
+
 // What an operator sees: Prometheus metrics on every service, and JSON log lines that carry the
 // request id (the same one at the gateway and at the subgraphs) and the operation name.
 let polystore: RunningPolystore;

@@ -4,6 +4,9 @@ import { takeDown, within } from './support/outage';
 import { startPolystore, type RunningPolystore } from './support/polystore';
 import { seedStorefront, type Storefront } from './support/storefront';
 
+// The e2e project's testTimeout is not applied per project by jest 30; this file's own bound:
+jest.setTimeout(30_000);
+
 // One subgraph down must not take the others' data with it: the gateway answers 200 with what the
 // healthy subgraphs gave, the failed fields null, and errors naming the service and the path.
 let polystore: RunningPolystore;

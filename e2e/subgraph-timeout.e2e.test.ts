@@ -5,6 +5,9 @@ import { startPolystore, type RunningPolystore } from './support/polystore';
 import { slowProxy } from './support/slow-proxy';
 import { seedStorefront, type Storefront } from './support/storefront';
 
+// The e2e project's testTimeout is not applied per project by jest 30; this file's own bound:
+jest.setTimeout(30_000);
+
 // A subgraph that answers after 5 s, behind a gateway whose deadline for it is 2 s: the client gets
 // its answer at 2 s, with that subgraph's fields null and an error naming it, and the rest intact.
 let polystore: RunningPolystore;
