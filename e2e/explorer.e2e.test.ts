@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { loadGatewayConfig } from '../gateway/src/config';
+import { EXPLORER_ASSETS } from '../gateway/src/explorer/explorer';
 import { createGateway } from '../gateway/src/gateway';
 import { TEST_SIGNING_SECRET } from '../test-support/graphql';
 import { startPolystore, type RunningPolystore } from './support/polystore';
@@ -29,6 +30,9 @@ const consoleErrors: string[] = [];
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) {
     throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium (scripts/test installs it)`);
+  }
+  if (!existsSync(path.join(EXPLORER_ASSETS, 'explorer.js'))) {
+    throw new Error('the explorer is not built: npm run build (or npm run build:explorer)');
   }
   polystore = await startPolystore();
   await seedStorefront(polystore.url);
