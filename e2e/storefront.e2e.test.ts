@@ -68,6 +68,9 @@ describe('the storefront, on the sample store', () => {
 
   it('browses: the home page, a category page with filters and facets, a product page', async () => {
     const browser = shopper();
+    const home = await run(browser, 'HomePage', { first: 12 });
+    expect(home.products.edges).toHaveLength(12);
+    expect(home.categories).toHaveLength(sample.categories.length);
     const listing = await run(browser, 'ProductListing', { first: 12, sort: 'NEWEST' });
     expect(listing.products.edges).toHaveLength(12);
     expect(listing.products.totalCount).toBe(sample.products.filter((p) => p.status === 'ACTIVE').length);

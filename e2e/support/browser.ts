@@ -28,8 +28,13 @@ export class Browser {
     return { status: response.status, headers: response.headers, ...body };
   }
 
+  /** The Cookie header this browser would send now. */
+  cookieHeader(): string {
+    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  }
+
   async fetch(init: RequestInit & { headers?: Record<string, string> }, url = this.url): Promise<Response> {
-    const cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    const cookie = this.cookieHeader();
     const response = await fetch(url, {
       ...init,
       headers: { ...this.headers, ...init.headers, ...(cookie ? { cookie } : {}) },
@@ -47,6 +52,14 @@ export class Browser {
       else this.cookies.set(name, value);
     }
     return response;
+  }
+
+  /** The same browser (its cookie jar shared) talking to another gateway URL. */
+  at(url: string): Browser {
+    if (url === this.url) return this;
+    const other = new Browser(url, this.headers);
+    (other as { cookies: Map<string, string> }).cookies = this.cookies;
+    return other;
   }
 
   /** The browser's session id (from its session cookie). */

@@ -42,6 +42,8 @@ export interface RunningPolystore {
   gateway: Gateway;
   /** The Redis key prefixes (under gw:* and acc:*) this instance writes, deleted by stop(). */
   keySpaces: { gateway: TestKeySpace; accounts: TestKeySpace };
+  /** The settings its gateway runs with: a test can start a second gateway from them, changed. */
+  gatewayEnv: Record<string, string>;
   /** Where each service's data lives, as that service reaches it (to seed them, as `npm run seed` does). */
   stores: {
     accountsUrl: string;
@@ -151,17 +153,16 @@ export async function startPolystore(options: PolystoreOptions = {}): Promise<Ru
   for (const name of SUBGRAPHS) {
     subgraphUrls[name] = `http://127.0.0.1:${(await servers[name].server.listen(0, '127.0.0.1')).port}/graphql`;
   }
-  const gateway = await createGateway(
-    loadGatewayConfig({
-      ...common,
-      ...Object.fromEntries(SUBGRAPHS.map((s) => [`${s.toUpperCase()}_URL`, subgraphUrls[s]])),
-      GATEWAY_REDIS_URL: keySpaces.gateway.url,
-      GATEWAY_REDIS_PREFIX: keySpaces.gateway.prefix,
-      // plain http on loopback
-      COOKIE_SECURE: 'false',
-      ...options.gateway,
-    }),
-  );
+  const gatewayEnv: Record<string, string> = {
+    ...common,
+    ...Object.fromEntries(SUBGRAPHS.map((s) => [`${s.toUpperCase()}_URL`, subgraphUrls[s]])),
+    GATEWAY_REDIS_URL: keySpaces.gateway.url,
+    GATEWAY_REDIS_PREFIX: keySpaces.gateway.prefix,
+    // plain http on loopback
+    COOKIE_SECURE: 'false',
+    ...options.gateway,
+  };
+  const gateway = await createGateway(loadGatewayConfig(gatewayEnv));
   gatewayUrl = `http://127.0.0.1:${(await gateway.listen(0, '127.0.0.1')).port}/graphql`;
   return {
     url: gatewayUrl,
@@ -171,6 +172,7 @@ export async function startPolystore(options: PolystoreOptions = {}): Promise<Ru
     searchIndex,
     gateway,
     keySpaces,
+    gatewayEnv,
     stores: {
       accountsUrl: accountsDb.appUrl,
       ordersUrl: ordersDb.appUrl,

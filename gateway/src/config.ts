@@ -2,6 +2,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { baseEnv, ConfigError, loadConfig, MIN_SECRET_LENGTH, port, schemaDir } from '@polystore/platform';
 import { frontDoorEnv } from './http/front-door-config';
+import { resilienceEnv } from './resilience-config';
 
 const NOT_SUBGRAPHS = ['GRAPH', 'REDIS', 'MONGO', 'ELASTICSEARCH', 'GATEWAY'];
 
@@ -26,6 +27,8 @@ export const gatewayEnv = {
     .regex(/^\d+(b|kb|mb)$/)
     .default('2mb'),
   ...frontDoorEnv,
+  /** Subgraph timeouts, retries, breakers, plan cache, explorer (resilience-config.ts). */
+  ...resilienceEnv,
 };
 
 export type GatewayConfig = ReturnType<typeof loadGatewayConfig>;

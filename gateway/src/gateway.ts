@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
@@ -12,12 +13,17 @@ import {
   observabilityPlugin,
   type HttpApp,
   type Logger,
+  schemaDir,
   type ServiceMetrics,
 } from '@polystore/platform';
-import type { Fetcher } from '@apollo/utils.fetcher';
 import type { GatewayConfig } from './config';
 import { createFrontDoor, type FrontDoor } from './http/front-door';
-import { PolystoreDataSource, signingFetcher, type GatewayContext } from './subgraph-source';
+import { createExplorer } from './explorer/explorer';
+import { InstrumentedPlanCache } from './plan-cache';
+import { createGatewayMetrics } from './plugins/metrics';
+import { explorerEnabled } from './resilience-config';
+import { createSubgraphServices } from './subgraph-services';
+import type { GatewayContext } from './subgraph-source';
 
 export interface Gateway {
   http: HttpApp;
@@ -51,14 +57,13 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
   for (const s of subgraphs) {
     if (!config.signingSecrets[s.name]) throw new Error(`${s.name.toUpperCase()}_SIGNING_SECRET is not set`);
   }
+  const gatewayMetrics = createGatewayMetrics(metrics.registry);
+  const planCache = new InstrumentedPlanCache(config.QUERY_PLAN_CACHE_MB * 2 ** 20, gatewayMetrics);
+  const services = createSubgraphServices(config, { logger, metrics: gatewayMetrics });
   const gateway = new ApolloGateway({
     supergraphSdl,
-    buildService: ({ name, url }) =>
-      new PolystoreDataSource({
-        url: config.subgraphUrls[name] ?? url,
-        fetcher: signingFetcher(config.signingSecrets[name]!, fetch as unknown as Fetcher),
-        acceptsSessionGrants: name === 'accounts',
-      }),
+    queryPlannerConfig: { cache: planCache },
+    buildService: services.buildService,
   });
   const accountsUrl = subgraphs.find((s) => s.name === 'accounts')?.url;
   if (!accountsUrl) throw new Error('the supergraph has no accounts subgraph, which sessions need');
@@ -98,6 +103,9 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
     ],
   });
   await apollo.start();
+  if (explorerEnabled(config)) {
+    http.app.use(createExplorer({ endpoint: '/graphql', operationsDir: path.join(schemaDir(), 'operations'), logger }));
+  }
   http.app.use(
     '/graphql',
     ...frontDoor.before,
@@ -113,6 +121,7 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
     async stop() {
       frontDoor.beginShutdown();
       await apollo.stop();
+      await services.close();
       await frontDoor.stop();
     },
   };

@@ -69,6 +69,8 @@ export function observabilityPlugin(options: {
   return {
     async requestDidStart(requestContext: GraphQLRequestContext<BaseContext>) {
       const started = process.hrtime.bigint();
+      // The gateway forwards its request id to the subgraphs: one id follows a request through every log.
+      const requestId = requestContext.request.http?.headers.get('x-request-id') ?? undefined;
       let operationName = 'anonymous';
       let operationType = 'unknown';
       return {
@@ -84,7 +86,7 @@ export function observabilityPlugin(options: {
             metrics.operationErrors.inc({ operation: operationName, code: KNOWN_CODES.has(code) ? code : 'other' });
             if (code === ErrorCode.INTERNAL_SERVER_ERROR) {
               logger.error(
-                { err: error.originalError ?? error, operation: operationName, path: error.path },
+                { err: error.originalError ?? error, operation: operationName, path: error.path, requestId },
                 'unexpected error while resolving',
               );
             }
@@ -99,7 +101,7 @@ export function observabilityPlugin(options: {
                 operation: operationName,
                 type: operationType,
                 durationMs: Math.round(seconds * 1000),
-                requestId: requestContext.request.http?.headers.get('x-request-id') ?? undefined,
+                requestId,
               },
               'slow operation',
             );
