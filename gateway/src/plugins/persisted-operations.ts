@@ -1,81 +1,30 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import {
-  Kind,
-  parse,
-  print,
-  visit,
-  type DefinitionNode,
-  type FragmentDefinitionNode,
-  type OperationDefinitionNode,
-} from 'graphql';
+import { parse, print } from 'graphql';
 import type { Redis } from 'ioredis';
+import { loadNamedOperations, type NamedOperation } from '@polystore/platform';
 
 /** One operation of the safelist, as clients send it. */
-export interface PersistedOperation {
-  name: string;
-  type: 'query' | 'mutation' | 'subscription';
+export interface PersistedOperation extends NamedOperation {
   /** sha256 (hex) of `body`: what clients send as extensions.persistedQuery.sha256Hash */
   hash: string;
-  /** The operation and the fragments it uses, printed by graphql-js */
-  body: string;
-  /** The file under the operations folder it comes from */
-  file: string;
 }
 
 export const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 /**
- * The safelist: every named operation in the `*.graphql` files of `dir` (several per file allowed,
- * fragments shared within a file). Each operation is printed with only the fragments it uses and
- * hashed; adding an operation is dropping a file in. Names must be unique.
+ * The safelist: every named operation in the `*.graphql` files of `dir`, hashed as clients send it
+ * (the platform prints each with only the fragments it uses). Adding an operation is dropping a
+ * file in.
  */
 export function loadPersistedOperations(dir: string): Map<string, PersistedOperation> {
   const byHash = new Map<string, PersistedOperation>();
-  const names = new Set<string>();
-  const files = readdirSync(dir)
-    .filter((f) => f.endsWith('.graphql'))
-    .sort();
-  for (const file of files) {
-    const document = parse(readFileSync(path.join(dir, file), 'utf8'));
-    const fragments = new Map<string, FragmentDefinitionNode>();
-    for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
-    for (const d of document.definitions) {
-      if (d.kind !== Kind.OPERATION_DEFINITION) continue;
-      const name = d.name?.value;
-      if (!name) throw new Error(`${file}: every persisted operation needs a name`);
-      if (names.has(name)) throw new Error(`${file}: operation ${name} is defined twice`);
-      names.add(name);
-      const body = print({ kind: Kind.DOCUMENT, definitions: [d, ...fragmentsUsedBy(d, fragments, file)] });
-      const hash = sha256(body);
-      byHash.set(hash, { name, type: d.operation, hash, body, file });
-    }
+  for (const operation of loadNamedOperations(dir).values()) {
+    const hash = sha256(operation.body);
+    byHash.set(hash, { ...operation, hash });
   }
   return byHash;
-}
-
-function fragmentsUsedBy(
-  operation: OperationDefinitionNode,
-  fragments: Map<string, FragmentDefinitionNode>,
-  file: string,
-): DefinitionNode[] {
-  const used = new Map<string, FragmentDefinitionNode>();
-  const walk = (node: DefinitionNode) =>
-    visit(node, {
-      FragmentSpread(spread) {
-        const name = spread.name.value;
-        if (used.has(name)) return;
-        const fragment = fragments.get(name);
-        if (!fragment) throw new Error(`${file}: fragment ${name} is not defined in the same file`);
-        used.set(name, fragment);
-        walk(fragment);
-      },
-    });
-  walk(operation);
-  return [...used.values()].sort((a, b) => a.name.value.localeCompare(b.name.value));
 }
 
 export type PersistedOperationsMode = 'apq' | 'require';

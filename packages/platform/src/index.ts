@@ -16,3 +16,5 @@ export * from './graph-client';
 export * from './session-protocol';
 export * from './checkout-token';
 export * from './viewer';
+export * from './prisma';
+export * from './operations';

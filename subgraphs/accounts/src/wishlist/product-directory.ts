@@ -1,4 +1,4 @@
-import { queryGraph, type GraphCaller } from '@polystore/platform';
+import { graphOperation, queryGraph, type GraphCaller } from '@polystore/platform';
 
 /**
  * Whether a product exists, asked of the catalog through the public graph (the gateway).
@@ -18,11 +18,7 @@ export class GraphProductDirectory implements ProductDirectory {
   async exists(productId: string): Promise<boolean> {
     const data = await queryGraph<{ product: { id: string } | null }>(
       this.graphUrl(),
-      {
-        query: 'query AccountsProductExists($id: ID!) { product(id: $id) { id } }',
-        operationName: 'AccountsProductExists',
-        variables: { id: productId },
-      },
+      { ...graphOperation('AccountsProductExists'), variables: { id: productId } },
       { clientName: 'accounts', timeoutMs: this.timeoutMs, caller: this.caller },
     );
     return data.product !== null;

@@ -1,4 +1,4 @@
-import { queryGraph, type GraphCaller } from '@polystore/platform';
+import { graphOperation, queryGraph, type GraphCaller } from '@polystore/platform';
 
 /** What the catalog says of a product: sold, kept for history only, or unknown. */
 export type ProductAvailability = 'ACTIVE' | 'ARCHIVED' | 'MISSING';
@@ -21,11 +21,7 @@ export class GraphProductDirectory implements ProductDirectory {
   async availability(productId: string): Promise<ProductAvailability> {
     const data = await queryGraph<{ product: { id: string; status: 'ACTIVE' | 'ARCHIVED' } | null }>(
       this.graphUrl(),
-      {
-        query: 'query CartProductStatus($id: ID!) { product(id: $id) { id status } }',
-        operationName: 'CartProductStatus',
-        variables: { id: productId },
-      },
+      { ...graphOperation('CartProductStatus'), variables: { id: productId } },
       { clientName: 'cart', timeoutMs: this.timeoutMs, caller: this.caller },
     );
     return data.product?.status ?? 'MISSING';

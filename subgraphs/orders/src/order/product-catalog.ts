@@ -1,4 +1,4 @@
-import { queryGraph, type GraphCaller } from '@polystore/platform';
+import { graphOperation, queryGraph, type GraphCaller } from '@polystore/platform';
 
 /** A product as the catalog describes it now: what an order line copies. */
 export interface ProductSnapshot {
@@ -17,10 +17,6 @@ export interface ProductCatalog {
   lookup(ids: readonly string[]): Promise<Map<string, ProductSnapshot>>;
 }
 
-const QUERY = `query OrdersProductSnapshots($ids: [ID!]!) {
-  productsByIds(ids: $ids) { id name status price { amount currency } }
-}`;
-
 /** One request to the gateway for every product of an order (a fixed, safelisted operation). */
 export class GraphProductCatalog implements ProductCatalog {
   constructor(
@@ -33,7 +29,7 @@ export class GraphProductCatalog implements ProductCatalog {
     if (!ids.length) return new Map();
     const data = await queryGraph<{ productsByIds: (ProductSnapshot | null)[] }>(
       this.graphUrl(),
-      { query: QUERY, operationName: 'OrdersProductSnapshots', variables: { ids } },
+      { ...graphOperation('OrdersProductSnapshots'), variables: { ids } },
       { clientName: 'orders', timeoutMs: this.timeoutMs, caller: this.caller },
     );
     const found = new Map<string, ProductSnapshot>();

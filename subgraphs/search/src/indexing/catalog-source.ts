@@ -1,4 +1,4 @@
-import { queryGraph, type GraphCaller } from '@polystore/platform';
+import { graphOperation, queryGraph, type GraphCaller } from '@polystore/platform';
 import type { CatalogProduct } from '../products/product.document';
 
 export interface CatalogPage {
@@ -12,43 +12,6 @@ export interface CatalogSource {
   /** Every active product once, page by page. */
   pages(pageSize: number): AsyncIterable<CatalogPage>;
 }
-
-const PRODUCTS_PAGE = /* GraphQL */ `
-  query SearchReindexProducts($first: Int!, $after: String, $withTotal: Boolean!) {
-    products(first: $first, after: $after, filter: { status: ACTIVE }, sort: NEWEST) {
-      totalCount @include(if: $withTotal)
-      edges {
-        node {
-          id
-          sku
-          name
-          description
-          price {
-            amount
-            currency
-          }
-          category {
-            slug
-            name
-          }
-          attributes {
-            name
-            value
-          }
-          stock
-          status
-          version
-          createdAt
-          updatedAt
-        }
-      }
-      pageInfo {
-        hasNextPage
-        endCursor
-      }
-    }
-  }
-`;
 
 interface ProductsPage {
   products: {
@@ -76,11 +39,7 @@ export class GraphCatalogSource implements CatalogSource {
     for (let first = true; ; first = false) {
       const data: ProductsPage = await queryGraph<ProductsPage>(
         this.graphUrl,
-        {
-          query: PRODUCTS_PAGE,
-          operationName: 'SearchReindexProducts',
-          variables: { first: pageSize, after, withTotal: first },
-        },
+        { ...graphOperation('SearchReindexProducts'), variables: { first: pageSize, after, withTotal: first } },
         { clientName: 'search-reindex', timeoutMs: this.timeoutMs, caller: this.caller },
       );
       if (first) total = data.products.totalCount ?? 0;
