@@ -1,0 +1,108 @@
+#!/usr/bin/env node
+// Throughput and latency of the storefront's own operations through the running product: the
+// gateway, every subgraph and the real local stores, on the sample data. Operations are sent as a
+// production client sends them (by their safelisted hash); signed-in ones carry a sample customer's
+// session cookies.
+//
+//   RATE_LIMIT_POINTS=100000000 scripts/start --detach     (the bench is one client: lift its quota)
+//   node bench/storefront.js [seconds=15] [connections=16]
+//
+// Prints the machine, the command and a table; writes bench/results/storefront.json.
+const { mkdirSync, writeFileSync } = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const autocannon = require('autocannon');
+
+const root = path.resolve(__dirname, '..');
+const { loadNamedOperations } = require(path.join(root, 'packages/platform/dist/index.js'));
+const { generateSample, SAMPLE_PASSWORD } = require(path.join(root, 'tools/dist/sample-data.js'));
+const { createHash } = require('node:crypto');
+
+const url = process.env.GATEWAY_URL ?? 'http://127.0.0.1:4000/graphql';
+const seconds = Number(process.argv[2] ?? 15);
+const connections = Number(process.argv[3] ?? 16);
+const operations = loadNamedOperations(path.join(root, 'schema', 'operations'));
+
+function body(name, variables) {
+  const operation = operations.get(name);
+  if (!operation) throw new Error(`no operation ${name}`);
+  const sha256Hash = createHash('sha256').update(operation.body).digest('hex');
+  return JSON.stringify({ operationName: name, variables, extensions: { persistedQuery: { version: 1, sha256Hash } } });
+}
+
+async function post(name, variables, cookie) {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(cookie ? { cookie } : {}) },
+    body: body(name, variables),
+  });
+  const cookies = response.headers.getSetCookie().map((c) => c.split(';')[0]);
+  return { json: await response.json(), cookies };
+}
+
+async function rss() {
+  const text = await (await fetch(url.replace(/\/graphql$/, '/metrics'))).text();
+  const line = text.split('\n').find((l) => l.startsWith('process_resident_memory_bytes'));
+  return line ? Math.round(Number(line.split(' ').pop()) / 2 ** 20) : null;
+}
+
+async function main() {
+  const sample = generateSample();
+  const customer = sample.users.find((u) => sample.orders.filter((o) => o.customerId === u.id).length >= 3);
+  const signIn = await post('SignIn', { input: { email: customer.email, password: SAMPLE_PASSWORD } });
+  if (signIn.json.errors)
+    throw new Error(`sign-in failed: ${JSON.stringify(signIn.json.errors)} (is the sample loaded?)`);
+  const cookie = signIn.cookies.join('; ');
+  const product = sample.products.find((p) => p.status === 'ACTIVE');
+
+  const scenarios = [
+    ['HomePage', {}, false],
+    ['ProductPage', { id: product.id }, false],
+    ['SearchProducts', { query: 'lamp', first: 20 }, false],
+    ['CategoryPage', { filter: { categories: ['lighting'], inStock: true }, first: 20 }, false],
+    ['Cart', {}, true],
+    ['AccountPage', { first: 10 }, true],
+  ];
+  const results = [];
+  const rssBefore = await rss();
+  for (const [name, variables, signedIn] of scenarios) {
+    const check = await post(name, variables, signedIn ? cookie : undefined);
+    if (check.json.errors) throw new Error(`${name}: ${JSON.stringify(check.json.errors)}`);
+    const run = await autocannon({
+      url,
+      method: 'POST',
+      connections,
+      duration: seconds,
+      headers: { 'content-type': 'application/json', ...(signedIn ? { cookie } : {}) },
+      body: body(name, variables),
+    });
+    results.push({
+      operation: name,
+      signedIn,
+      requests: run.requests.total,
+      rps: Math.round(run.requests.average),
+      p50Ms: run.latency.p50,
+      p99Ms: run.latency.p99,
+      non2xx: run.non2xx,
+      errors: run.errors + run.timeouts,
+    });
+    process.stderr.write(`${name}: ${Math.round(run.requests.average)} rps, p99 ${run.latency.p99} ms\n`);
+  }
+  const report = {
+    date: new Date().toISOString(),
+    machine: `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
+    command: `node bench/storefront.js ${seconds} ${connections}`,
+    setup: 'scripts/start (all services and the gateway on one machine, local stack: FerretDB for the catalog)',
+    gatewayRssMiB: { before: rssBefore, after: await rss() },
+    results,
+  };
+  console.table(results);
+  console.log(JSON.stringify({ machine: report.machine, gatewayRssMiB: report.gatewayRssMiB }));
+  mkdirSync(path.join(__dirname, 'results'), { recursive: true });
+  writeFileSync(path.join(__dirname, 'results', 'storefront.json'), `${JSON.stringify(report, null, 2)}\n`);
+}
+
+main().catch((error) => {
+  console.error(error.message);
+  process.exit(1);
+});
