@@ -15,8 +15,9 @@ import type { CatalogConfig } from './config';
 import type { CatalogContext } from './context';
 import { connectMongo, databaseName } from './db';
 import { createLoaders } from './loaders';
-import { createModels } from './models';
+import { createModels, type ProductDoc } from './models';
 import { TwoLevelProductCache } from './product/product.cache';
+import { SharedLoads } from './product/shared-loads';
 import { ProductRepository } from './product/product.repository';
 import { ProductService } from './product/product.service';
 import { resolvers } from './resolvers';
@@ -51,6 +52,7 @@ export async function createCatalog(config: CatalogConfig, deps: { logger?: Logg
     l2Seconds: config.PRODUCT_CACHE_L2_SECONDS,
     registry: metrics.registry,
   });
+  const storeLoads = new SharedLoads<ProductDoc>();
   const categories = new CategoryService(new CategoryRepository(models), config.CATEGORY_CACHE_TTL_SECONDS);
   const services = {
     categories,
@@ -64,7 +66,7 @@ export async function createCatalog(config: CatalogConfig, deps: { logger?: Logg
     context: async (req, viewer) => ({
       requestId: String(req.headers['x-request-id']),
       viewer,
-      loaders: createLoaders(productRepository, cache),
+      loaders: createLoaders(productRepository, cache, storeLoads),
       lowStockThreshold: config.LOW_STOCK_THRESHOLD,
       services,
     }),

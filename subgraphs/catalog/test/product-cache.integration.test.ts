@@ -80,6 +80,24 @@ describe('the product cache', () => {
     }
   });
 
+  it('sends one store query for concurrent requests that miss on the same products', async () => {
+    const ids = [await createProduct('TEA-5'), await createProduct('TEA-6')];
+    const redis = createRedis(redisUrl, createMetrics('test'));
+    await redis.del(...ids.map((id) => `cat:product:${id}`));
+    redis.disconnect();
+    const [c, urlC] = await start();
+    try {
+      const before = await finds(c);
+      const answers = await Promise.all(
+        Array.from({ length: 8 }, () => gql(urlC, ENTITIES, { r: ids.map((id) => ({ __typename: 'Product', id })) })),
+      );
+      for (const res of answers) expect(res.data!['_entities'].map((p: { id: string }) => p.id)).toEqual(ids);
+      expect((await finds(c)) - before).toBe(1);
+    } finally {
+      await c.stop();
+    }
+  });
+
   it('shows a write everywhere within the process-cache lifetime (1 s here)', async () => {
     const id = await createProduct('TEA-4', 3);
     expect((await gql(urlB, ENTITIES, { r: [{ __typename: 'Product', id }] })).data!['_entities'][0].availability).toBe(
