@@ -40,10 +40,19 @@ async function post(name, variables, cookie) {
   return { json: await response.json(), cookies };
 }
 
+const metrics = async () => (await fetch(url.replace(/\/graphql$/, '/metrics'))).text();
+
+/** Sum of a metric's samples whose labels include all of `labels`. */
+function sum(text, name, labels = {}) {
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `))
+    .filter((l) => Object.entries(labels).every(([k, v]) => l.includes(`${k}="${v}"`)))
+    .reduce((total, l) => total + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+}
+
 async function rss() {
-  const text = await (await fetch(url.replace(/\/graphql$/, '/metrics'))).text();
-  const line = text.split('\n').find((l) => l.startsWith('process_resident_memory_bytes'));
-  return line ? Math.round(Number(line.split(' ').pop()) / 2 ** 20) : null;
+  return Math.round(sum(await metrics(), 'process_resident_memory_bytes') / 2 ** 20);
 }
 
 async function main() {
@@ -68,6 +77,8 @@ async function main() {
   for (const [name, variables, signedIn] of scenarios) {
     const check = await post(name, variables, signedIn ? cookie : undefined);
     if (check.json.errors) throw new Error(`${name}: ${JSON.stringify(check.json.errors)}`);
+    // GraphQL errors come with HTTP 200: counted from the gateway's own metrics instead.
+    const before = await metrics();
     const run = await autocannon({
       url,
       method: 'POST',
@@ -85,12 +96,16 @@ async function main() {
       p99Ms: run.latency.p99,
       non2xx: run.non2xx,
       errors: run.errors + run.timeouts,
+      graphqlErrors:
+        sum(await metrics(), 'graphql_operation_errors_total', { operation: name }) -
+        sum(before, 'graphql_operation_errors_total', { operation: name }),
     });
     process.stderr.write(`${name}: ${Math.round(run.requests.average)} rps, p99 ${run.latency.p99} ms\n`);
   }
   const report = {
     date: new Date().toISOString(),
-    machine: `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
+    machine: `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB`,
+    clientNode: process.version,
     command: `node bench/storefront.js ${seconds} ${connections}`,
     setup: 'scripts/start (all services and the gateway on one machine, local stack: FerretDB for the catalog)',
     gatewayRssMiB: { before: rssBefore, after: await rss() },
