@@ -88,6 +88,13 @@ describe('the explorer', () => {
     expect(await api.json()).toEqual({ data: { __typename: 'Query' } });
   });
 
+  it("offers the storefront's operations, not those the services send on their own behalf", async () => {
+    const offered = (await (await fetch(`${base}/explorer/operations.json`)).json()) as { file: string }[];
+    const files = offered.map((o) => o.file);
+    expect(files).toEqual(expect.arrayContaining(['account.graphql', 'cart.graphql', 'home.graphql']));
+    expect(files).not.toContain('services.graphql');
+  });
+
   it('runs a storefront operation with the browser’s cookies, every request staying on this machine', async () => {
     await browser.addCookies([{ name: 'polystore_session', value: 'explorer-test', url: base }]);
     await page.goto(`${base}/graphql`);
@@ -96,6 +103,10 @@ describe('the explorer', () => {
       expect.arrayContaining([expect.stringContaining('HomePage'), expect.stringContaining('Cart')]),
     );
     await page.locator('.graphiql-tab', { hasText: 'HomePage' }).click();
+    // Monaco mounts the editors asynchronously, and GraphiQL runs nothing before both the query's
+    // and the response's editors exist (@graphiql/react's run() returns without a word).
+    await page.locator('.graphiql-query-editor', { hasText: /query\sHomePage/ }).waitFor();
+    await page.locator('.graphiql-response .monaco-editor').waitFor();
 
     const answered = page.waitForResponse(
       (r) =>

@@ -49,6 +49,9 @@ function wantsPage(req: Request): boolean {
   );
 }
 
+/** What Polystore's services send on their own behalf (signed as the service): not the storefront's. */
+const SERVICE_OPERATIONS = 'services.graphql';
+
 /**
  * The offline explorer (GraphiQL, bundled at build time) on GET of the GraphQL endpoint, with the
  * storefront operations of `operationsDir` offered as tabs and as a collection. Development only:
@@ -64,7 +67,7 @@ export function createExplorer(options: {
   const built = existsSync(path.join(assetsDir, 'explorer.js'));
   const operations = loadOperations(options.operationsDir, (file, error) =>
     options.logger.warn({ file, err: error }, 'explorer: operation file left out (does not parse)'),
-  );
+  ).filter((o) => o.file !== SERVICE_OPERATIONS);
   if (!built) options.logger.warn({ assetsDir }, 'explorer: not built, run npm run build');
   options.logger.info({ url: options.endpoint, operations: operations.length }, 'explorer: served on GET');
 
