@@ -102,10 +102,16 @@ describe('the explorer', () => {
     expect(await page.locator('.graphiql-tab').allTextContents()).toEqual(
       expect.arrayContaining([expect.stringContaining('HomePage'), expect.stringContaining('Cart')]),
     );
+    // The first tab (account.graphql) holds several operations, so its run button opens a menu to
+    // choose one. GraphiQL re-reads the document a moment after a tab switch (debounced): the button
+    // turning plain is the sign that it now runs the HomePage tab's one operation. Clicking earlier
+    // would only open the previous tab's menu.
+    const execute = page.locator('.graphiql-execute-button');
+    await page.locator('.graphiql-execute-button[aria-haspopup]').waitFor();
     await page.locator('.graphiql-tab', { hasText: 'HomePage' }).click();
-    // Monaco mounts the editors asynchronously, and GraphiQL runs nothing before both the query's
-    // and the response's editors exist (@graphiql/react's run() returns without a word).
     await page.locator('.graphiql-query-editor', { hasText: /query\sHomePage/ }).waitFor();
+    await page.locator('.graphiql-execute-button:not([aria-haspopup])').waitFor();
+    // GraphiQL runs nothing before the response's editor exists (run() returns without a word).
     await page.locator('.graphiql-response .monaco-editor').waitFor();
 
     const answered = page.waitForResponse(
@@ -114,7 +120,7 @@ describe('the explorer', () => {
         r.request().method() === 'POST' &&
         r.request().postDataJSON()?.operationName === 'HomePage',
     );
-    await page.locator('.graphiql-execute-button').click();
+    await execute.click();
     const response = await answered;
     const body = await response.json();
     expect(body.errors).toBeUndefined();
