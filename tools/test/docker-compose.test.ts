@@ -219,6 +219,19 @@ describe('docker-compose.yml with the .env of scripts/compose-secrets', () => {
     expect(connecting.filter((user) => !composeUsers.has(user))).toEqual([]);
   });
 
+  it('builds its image from every workspace: each package.json is in place before npm ci', () => {
+    const dockerfile = readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8');
+    const beforeInstall = dockerfile.slice(0, dockerfile.indexOf('RUN npm ci'));
+    const copied = [...beforeInstall.matchAll(/^COPY (.+) \S+$/gm)].flatMap((m) => m[1]!.split(' '));
+    const { workspaces } = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+      workspaces: string[];
+    };
+    expect(copied).toEqual(
+      expect.arrayContaining(['package.json', 'package-lock.json', ...workspaces.map((w) => `${w}/package.json`)]),
+    );
+    expect(copied.filter((file) => !existsSync(path.join(ROOT, file)))).toEqual([]);
+  });
+
   it('starts programs the build produces', () => {
     const entries = Object.values(services)
       .filter((service) => service.image === 'polystore:local')
