@@ -8,28 +8,37 @@ import {
 import { buildSubgraphSchema, type GraphQLResolverMap } from '@apollo/subgraph';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type Request } from 'express';
-import type { DocumentNode } from 'graphql';
 import { ANONYMOUS, keepRawBody, requireGatewaySignature, type Identity, type TrustedRequest } from './gateway-trust';
 import { formatError, observabilityPlugin } from './graphql-observability';
 import type { ReadinessCheck } from './health';
 import { createHttpApp, type HttpApp } from './http-server';
 import type { Logger } from './logger';
+import { loadSubgraphSdl } from './schema-files';
 import type { ServiceMetrics } from './metrics';
 
+/** What a subgraph's context is built from, for one request. */
+export interface SubgraphRequest {
+  req: Request;
+  /** The request's id (the http shell's `requestId` middleware has checked or made it). */
+  requestId: string;
+  /** Who is calling, as the gateway vouched for it in the signed request. */
+  viewer: Identity;
+}
+
 export interface SubgraphServerOptions<TContext extends BaseContext> {
+  /** The subgraph's name; its schema is `schema/<name>.graphql`. */
   name: string;
-  typeDefs: DocumentNode;
   /** Resolvers typed by the subgraph's generated `Resolvers` type (graphql-codegen). */
   resolvers: object;
-  /** Builds the per-request context from the gateway-verified identity: fresh DataLoaders, services. */
-  context: (req: Request, identity: Identity) => Promise<TContext>;
+  /** Builds the per-request context: fresh DataLoaders, services. */
+  context: (request: SubgraphRequest) => Promise<TContext>;
   /** The secret this subgraph shares with the gateway (<NAME>_SIGNING_SECRET). */
   signingSecret: string;
   readiness: Record<string, ReadinessCheck>;
   logger: Logger;
   metrics: ServiceMetrics;
-  production: boolean;
-  slowOperationMs: number;
+  /** The service's settings every service reads the same way (`baseEnv`). */
+  config: { NODE_ENV: string; SLOW_OPERATION_MS: number };
   /** Largest request body accepted (the gateway sends queries and variables, never files). */
   bodyLimit?: string;
 }
@@ -45,14 +54,15 @@ export interface SubgraphServer {
 export async function createSubgraphServer<TContext extends BaseContext>(
   options: SubgraphServerOptions<TContext>,
 ): Promise<SubgraphServer> {
+  const production = options.config.NODE_ENV === 'production';
   const http = createHttpApp({ metrics: options.metrics, readiness: options.readiness });
   const apollo = new ApolloServer<TContext>({
     schema: buildSubgraphSchema([
-      { typeDefs: options.typeDefs, resolvers: options.resolvers as GraphQLResolverMap<TContext> },
+      { typeDefs: loadSubgraphSdl(options.name), resolvers: options.resolvers as GraphQLResolverMap<TContext> },
     ]),
-    introspection: !options.production,
-    includeStacktraceInErrorResponses: !options.production,
-    formatError: formatError(options.production),
+    introspection: !production,
+    includeStacktraceInErrorResponses: !production,
+    formatError: formatError(production),
     csrfPrevention: true,
     // runService owns the signals: one SIGTERM drains and stops; Apollo's own handler would re-send it.
     stopOnTerminationSignals: false,
@@ -64,7 +74,7 @@ export async function createSubgraphServer<TContext extends BaseContext>(
       observabilityPlugin({
         metrics: options.metrics,
         logger: options.logger,
-        slowOperationMs: options.slowOperationMs,
+        slowOperationMs: options.config.SLOW_OPERATION_MS,
       }),
     ],
   });
@@ -82,7 +92,12 @@ export async function createSubgraphServer<TContext extends BaseContext>(
       },
     }),
     expressMiddleware(apollo, {
-      context: async ({ req }) => options.context(req, (req as TrustedRequest).identity ?? ANONYMOUS),
+      context: async ({ req }) =>
+        options.context({
+          req,
+          requestId: String(req.headers['x-request-id']),
+          viewer: (req as TrustedRequest).identity ?? ANONYMOUS,
+        }),
     }),
   );
   return {

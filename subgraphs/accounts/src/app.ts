@@ -4,7 +4,6 @@ import {
   createMetrics,
   createRedis,
   createSubgraphServer,
-  loadSubgraphSdl,
   type Logger,
   type SubgraphServer,
 } from '@polystore/platform';
@@ -81,11 +80,10 @@ export async function createAccounts(
   };
   const server = await createSubgraphServer<AccountsContext>({
     name: 'accounts',
-    typeDefs: loadSubgraphSdl('accounts'),
     resolvers,
     signingSecret: config.ACCOUNTS_SIGNING_SECRET,
-    context: async (req, viewer) => ({
-      requestId: String(req.headers['x-request-id']),
+    context: async ({ req, requestId, viewer }) => ({
+      requestId,
       viewer,
       loaders: createLoaders(userRepository, wishlistRepository),
       services,
@@ -94,8 +92,7 @@ export async function createAccounts(
     readiness: { postgres: () => db.$queryRaw`SELECT 1`, redis: () => redis.ping() },
     logger,
     metrics,
-    production: config.NODE_ENV === 'production',
-    slowOperationMs: config.SLOW_OPERATION_MS,
+    config,
   });
   mountSessionRoutes(server.http.app, {
     sessions: services.sessions,

@@ -4,7 +4,6 @@ import {
   createMetrics,
   createRedis,
   createSubgraphServer,
-  loadSubgraphSdl,
   type Logger,
   type ServiceMetrics,
   type SubgraphServer,
@@ -54,11 +53,10 @@ export async function createCart(
   });
   const server = await createSubgraphServer<CartContext>({
     name: 'cart',
-    typeDefs: loadSubgraphSdl('cart'),
     resolvers,
     signingSecret: config.CART_SIGNING_SECRET,
-    context: async (req, viewer) => ({
-      requestId: String(req.headers['x-request-id']),
+    context: async ({ requestId, viewer }) => ({
+      requestId,
       viewer,
       loaders: createLoaders(carts, viewer),
       services: { carts },
@@ -66,8 +64,7 @@ export async function createCart(
     readiness: { redis: () => redis.ping() },
     logger,
     metrics,
-    production: config.NODE_ENV === 'production',
-    slowOperationMs: config.SLOW_OPERATION_MS,
+    config,
   });
   return {
     server,

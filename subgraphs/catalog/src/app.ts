@@ -4,7 +4,6 @@ import {
   createMetrics,
   createRedis,
   createSubgraphServer,
-  loadSubgraphSdl,
   type Logger,
   type ServiceMetrics,
   type SubgraphServer,
@@ -60,11 +59,10 @@ export async function createCatalog(config: CatalogConfig, deps: { logger?: Logg
   };
   const server = await createSubgraphServer<CatalogContext>({
     name: 'catalog',
-    typeDefs: loadSubgraphSdl('catalog'),
     resolvers,
     signingSecret: config.CATALOG_SIGNING_SECRET,
-    context: async (req, viewer) => ({
-      requestId: String(req.headers['x-request-id']),
+    context: async ({ requestId, viewer }) => ({
+      requestId,
       viewer,
       loaders: createLoaders(productRepository, cache, storeLoads),
       lowStockThreshold: config.LOW_STOCK_THRESHOLD,
@@ -73,8 +71,7 @@ export async function createCatalog(config: CatalogConfig, deps: { logger?: Logg
     readiness: { mongodb: () => connection.db!.command({ ping: 1 }) },
     logger,
     metrics,
-    production: config.NODE_ENV === 'production',
-    slowOperationMs: config.SLOW_OPERATION_MS,
+    config,
   });
   return {
     server,

@@ -3,7 +3,6 @@ import {
   createLogger,
   createMetrics,
   createSubgraphServer,
-  loadSubgraphSdl,
   type Logger,
   type SubgraphServer,
 } from '@polystore/platform';
@@ -49,11 +48,10 @@ export async function createOrders(
   };
   const server = await createSubgraphServer<OrdersContext>({
     name: 'orders',
-    typeDefs: loadSubgraphSdl('orders'),
     resolvers,
     signingSecret: config.ORDERS_SIGNING_SECRET,
-    context: async (req, viewer) => ({
-      requestId: String(req.headers['x-request-id']),
+    context: async ({ requestId, viewer }) => ({
+      requestId,
       viewer,
       loaders: createLoaders(orderRepository),
       services,
@@ -61,8 +59,7 @@ export async function createOrders(
     readiness: { postgres: () => db.$queryRaw`SELECT 1` },
     logger,
     metrics,
-    production: config.NODE_ENV === 'production',
-    slowOperationMs: config.SLOW_OPERATION_MS,
+    config,
   });
   return {
     server,

@@ -3,7 +3,6 @@ import {
   createLogger,
   createMetrics,
   createSubgraphServer,
-  loadSubgraphSdl,
   type Logger,
   type SubgraphServer,
 } from '@polystore/platform';
@@ -57,11 +56,10 @@ export async function createPayments(
   };
   const server = await createSubgraphServer<PaymentsContext>({
     name: 'payments',
-    typeDefs: loadSubgraphSdl('payments'),
     resolvers,
     signingSecret: config.PAYMENTS_SIGNING_SECRET,
-    context: async (req, viewer) => ({
-      requestId: String(req.headers['x-request-id']),
+    context: async ({ requestId, viewer }) => ({
+      requestId,
       viewer,
       loaders: createLoaders(repository),
       services,
@@ -69,8 +67,7 @@ export async function createPayments(
     readiness: { postgres: () => db.$queryRaw`SELECT 1` },
     logger,
     metrics,
-    production: config.NODE_ENV === 'production',
-    slowOperationMs: config.SLOW_OPERATION_MS,
+    config,
   });
   return {
     server,

@@ -3,7 +3,6 @@ import {
   createLogger,
   createMetrics,
   createSubgraphServer,
-  loadSubgraphSdl,
   type Logger,
   type ServiceMetrics,
   type SubgraphServer,
@@ -36,10 +35,9 @@ export async function createSearch(config: SearchConfig, deps: { logger?: Logger
   const services = { search: new SearchService(index) };
   const server = await createSubgraphServer<SearchContext>({
     name: 'search',
-    typeDefs: loadSubgraphSdl('search'),
     resolvers,
     signingSecret: config.SEARCH_SIGNING_SECRET,
-    context: async (req, viewer) => ({ requestId: String(req.headers['x-request-id']), viewer, services }),
+    context: async ({ requestId, viewer }) => ({ requestId, viewer, services }),
     // Ready when the node answers and the alias points at an index (npm run migrate creates it).
     readiness: {
       elasticsearch: async () => {
@@ -48,8 +46,7 @@ export async function createSearch(config: SearchConfig, deps: { logger?: Logger
     },
     logger,
     metrics,
-    production: config.NODE_ENV === 'production',
-    slowOperationMs: config.SLOW_OPERATION_MS,
+    config,
   });
   return {
     server,
