@@ -97,16 +97,20 @@ pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1; }
 # PostgreSQL refuses to run as root; as root it runs as the `postgres` OS user.
 as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 
-pg_datadir() {
-  # The data directory must be reachable by the postgres user; a checkout under a private home
-  # directory is not, so its data then lives under /var/tmp, linked from .data/postgres.
+# Where PostgreSQL keeps its cluster, its socket and its log: places the postgres OS user can reach.
+# A checkout under a private directory (a home, `mktemp -d`) is not reachable by it, so these then
+# live in a directory of their own under /var/tmp, with .data/postgres and .data/logs/postgres.log
+# linked to it. Sets PG_HOME (that directory, or empty), PG_DATA, PG_SOCKETS and PG_LOG.
+pg_paths() {
+  PG_HOME="" PG_DATA="$DATA/postgres" PG_SOCKETS="$RUN" PG_LOG="$LOGS/postgres.log"
   if [ "$(id -u)" = 0 ] && ! runuser -u postgres -- test -x "$ROOT" 2>/dev/null; then
-    local alt="/var/tmp/polystore-$(echo "$ROOT" | sha256sum | head -c 12)"
-    mkdir -p "$alt"
-    [ -e "$DATA/postgres" ] || ln -s "$alt/postgres" "$DATA/postgres"
-    echo "$alt/postgres"
-  else
-    echo "$DATA/postgres"
+    PG_HOME="/var/tmp/polystore-$(echo "$ROOT" | sha256sum | head -c 12)"
+    mkdir -p "$PG_HOME/run" "$LOGS"
+    chmod 755 "$PG_HOME"
+    chown postgres "$PG_HOME/run"
+    [ -e "$PG_DATA" ] || ln -sfn "$PG_HOME/postgres" "$PG_DATA"
+    [ -e "$PG_LOG" ] || ln -sfn "$PG_HOME/postgres.log" "$PG_LOG"
+    PG_DATA="$PG_HOME/postgres" PG_SOCKETS="$PG_HOME/run" PG_LOG="$PG_HOME/postgres.log"
   fi
 }
 
@@ -116,14 +120,14 @@ pg_up() {
   bin="$(pg_bin)"
   if [ -z "$bin" ]; then apt_install postgresql; bin="$(pg_bin)"; fi
   [ -x "$bin/postgres" ] || die "PostgreSQL server binaries not found under /usr/lib/postgresql"
-  local pgdata
-  pgdata="$(pg_datadir)"
+  pg_paths
+  local pgdata="$PG_DATA"
   if [ "$(id -u)" = 0 ]; then chmod 755 "$DATA"; chown postgres "$RUN"; chmod 775 "$RUN"; fi
   if [ ! -f "$pgdata/PG_VERSION" ]; then
     log "PostgreSQL: initialising a cluster in $pgdata"
     mkdir -p "$pgdata"
     [ "$(id -u)" = 0 ] && chown postgres "$pgdata"
-    local pwfile="$RUN/pg-superuser-password"
+    local pwfile="$PG_SOCKETS/pg-superuser-password"
     printf '%s\n' "$PG_SUPERUSER_PASSWORD" >"$pwfile"
     [ "$(id -u)" = 0 ] && chown postgres "$pwfile"
     as_pg "$bin/initdb" -D "$pgdata" -U postgres --pwfile="$pwfile" --auth-local=peer --auth-host=scram-sha-256 \
@@ -147,20 +151,21 @@ EOF
     if port_open "$PG_PORT"; then
       die "PostgreSQL: port $PG_PORT is taken by $(port_owner "$PG_PORT"); stop it or set POLYSTORE_PG_PORT"
     fi
-    touch "$LOGS/postgres.log"
-    [ "$(id -u)" = 0 ] && chown postgres "$LOGS/postgres.log"
-    as_pg "$bin/pg_ctl" -D "$pgdata" -w -t 60 -l "$LOGS/postgres.log" \
-      -o "-p $PG_PORT -k $RUN" start >/dev/null ||
-      die "PostgreSQL did not start; last log lines:$(printf '\n'; tail -n 15 "$LOGS/postgres.log")"
+    touch "$PG_LOG"
+    [ "$(id -u)" = 0 ] && chown postgres "$PG_LOG"
+    as_pg "$bin/pg_ctl" -D "$pgdata" -w -t 60 -l "$PG_LOG" \
+      -o "-p $PG_PORT -k $PG_SOCKETS" start >/dev/null ||
+      die "PostgreSQL did not start; last log lines:$(printf '\n'; tail -n 15 "$PG_LOG")"
     wait_until 30 "PostgreSQL on 127.0.0.1:$PG_PORT" "$bin/pg_isready" -h 127.0.0.1 -p "$PG_PORT" ||
-      die "PostgreSQL does not answer on port $PG_PORT; see $LOGS/postgres.log"
+      die "PostgreSQL does not answer on port $PG_PORT; see $PG_LOG"
   fi
 }
 
 pg_down() {
   local bin pgdata
   bin="$(pg_bin)"
-  pgdata="$DATA/postgres"
+  pg_paths
+  pgdata="$PG_DATA"
   [ -n "$bin" ] && [ -f "$pgdata/PG_VERSION" ] || return 0
   if as_pg "$bin/pg_ctl" -D "$pgdata" status >/dev/null 2>&1; then
     as_pg "$bin/pg_ctl" -D "$pgdata" -m fast -w stop >/dev/null && log "PostgreSQL stopped"
