@@ -111,6 +111,16 @@ pg_paths() {
     [ -e "$PG_DATA" ] || ln -sfn "$PG_HOME/postgres" "$PG_DATA"
     [ -e "$PG_LOG" ] || ln -sfn "$PG_HOME/postgres.log" "$PG_LOG"
     PG_DATA="$PG_HOME/postgres" PG_SOCKETS="$PG_HOME/run" PG_LOG="$PG_HOME/postgres.log"
+  else
+    # A link left by a run when the checkout was private, to a cluster that is gone (/var/tmp
+    # emptied by a reboot or a clean-up): forget it, so a new cluster is made in the checkout.
+    local link
+    for link in "$PG_DATA" "$PG_LOG"; do
+      if [ -L "$link" ] && [ ! -e "$link" ]; then
+        log "$link pointed to $(readlink "$link"), which no longer exists; a new cluster goes in $DATA"
+        rm -f "$link"
+      fi
+    done
   fi
 }
 
