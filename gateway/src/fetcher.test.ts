@@ -216,7 +216,8 @@ describe('the subgraph client', () => {
     expect(error.reason).toBe('timeout');
     expect(error.message).toBe('catalog did not answer within 200 ms');
     expect(elapsed).toBeGreaterThanOrEqual(195);
-    expect(elapsed).toBeLessThan(300);
+    // Well short of the fake's 1 s answer; wide enough for a busy 2-core CI machine.
+    expect(elapsed).toBeLessThan(600);
     expect(fake.seen).toHaveLength(1);
   });
 
