@@ -36,6 +36,34 @@ afterAll(async () => {
   await polystore?.stop();
 });
 
+/** The gateway's own record of its catalog fetches that ended in a timeout: how many, and their total seconds. */
+async function catalogTimeouts(): Promise<{ count: number; seconds: number }> {
+  const metric = gateway.metrics.registry.getSingleMetric('subgraph_fetch_duration_seconds');
+  const { values } = await metric!.get();
+  const pick = (suffix: string) =>
+    values
+      // a histogram's values are its buckets, _sum and _count, told apart by metricName
+      .filter((v) => (v as { metricName?: string }).metricName === `subgraph_fetch_duration_seconds_${suffix}`)
+      .filter((v) => v.labels['subgraph'] === 'catalog' && v.labels['outcome'] === 'timeout')
+      .reduce((sum, v) => sum + v.value, 0);
+  return { count: pick('count'), seconds: pick('sum') };
+}
+
+/**
+ * The field error is made when the gateway gives up on catalog: that fetch must end at 2 s ± 0.2 s
+ * (measured by the fetcher itself). The client's whole answer also waits for accounts, planning and
+ * serialisation, so it is bounded more loosely — still far from the subgraph's 5 s.
+ */
+async function expectDeadlineKept(before: { count: number; seconds: number }, clientMs: number) {
+  const after = await catalogTimeouts();
+  expect(after.count - before.count).toBe(1);
+  const fetchMs = (after.seconds - before.seconds) * 1000;
+  expect(fetchMs).toBeGreaterThanOrEqual(2000);
+  expect(fetchMs).toBeLessThanOrEqual(2200);
+  expect(clientMs).toBeGreaterThanOrEqual(2000);
+  expect(clientMs).toBeLessThan(3000);
+}
+
 async function timed<T>(work: () => Promise<T>): Promise<[T, number]> {
   const started = performance.now();
   const result = await work();
@@ -47,9 +75,9 @@ describe('a subgraph slower than its timeout', () => {
     const wishlist = () => store.call(url, 'query Wishlist { me { name wishlist { name } } }');
     await wishlist(); // plan cached and connections open, as on a gateway that has been serving
     const reached = proxy.requests();
+    const before = await catalogTimeouts();
     const [res, ms] = await timed(wishlist);
-    expect(ms).toBeGreaterThanOrEqual(2000);
-    expect(ms).toBeLessThanOrEqual(2200);
+    await expectDeadlineKept(before, ms);
     expect(res.status).toBe(200);
     expect(res.data).toEqual({ me: { name: 'Olive Outage', wishlist: [null, null, null] } });
     expect(res.errors).toHaveLength(3);
@@ -65,9 +93,9 @@ describe('a subgraph slower than its timeout', () => {
   });
 
   it('times out a root field the same way', async () => {
+    const before = await catalogTimeouts();
     const [res, ms] = await timed(() => gql(url, '{ categories { name } }'));
-    expect(ms).toBeGreaterThanOrEqual(2000);
-    expect(ms).toBeLessThanOrEqual(2200);
+    await expectDeadlineKept(before, ms);
     expect(res.data).toEqual({ categories: null });
     expect(res.errors?.map((e) => [e.path, e.extensions?.['serviceName']])).toEqual([[['categories'], 'catalog']]);
   });
