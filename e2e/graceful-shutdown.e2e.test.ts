@@ -15,6 +15,7 @@ it('finishes a request in flight when it stops, then refuses new connections', a
   const url = new URL(polystore.url);
   const body = JSON.stringify({ query: '{ categories { slug } }' });
   // a request whose body is still arriving when the stop begins
+  const arrived = new Promise((r) => polystore.gateway.http.server.once('request', r));
   const inFlight = new Promise<{ status: number; body: string }>((resolve, reject) => {
     const req = request(
       {
@@ -34,7 +35,8 @@ it('finishes a request in flight when it stops, then refuses new connections', a
     req.write(body.slice(0, 10));
     setTimeout(() => req.end(body.slice(10)), 300);
   });
-  await new Promise((r) => setTimeout(r, 100));
+  // Stop once the gateway has the request's headers (not after a fixed delay, which a busy machine can outlast).
+  await arrived;
   const stopped = polystore.gateway.stop();
   const answered = await inFlight;
   expect(answered).toEqual({ status: 200, body: expect.stringContaining('"categories":[]') });
