@@ -506,7 +506,7 @@ describe('reindex', () => {
         else totals.push(res.data!.searchProducts.total);
       }
     })();
-    const report = await reindex(search.index, source, { pageSize: 10, retireAfterMs: 300, progress: silent });
+    const report = await reindex(search.index, source, { pageSize: 10, retireAfterMs: 1500, progress: silent });
     running = false;
     await searching;
 
