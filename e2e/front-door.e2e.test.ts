@@ -1,6 +1,5 @@
-import type { ServiceMetrics } from '@polystore/platform';
 import { codes, gql } from '../test-support/graphql';
-import { startPolystore, type RunningPolystore } from './support/polystore';
+import { operationsServed, startPolystore, type RunningPolystore } from './support/polystore';
 
 // What the gateway refuses before planning: oversized, hostile or cross-site requests. Each is
 // refused with its code, and the subgraphs never hear of it (counted at each subgraph).
@@ -12,13 +11,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await polystore?.stop();
 });
-
-async function operationsServed(metrics: ServiceMetrics): Promise<number> {
-  const { values } = await metrics.registry.getSingleMetric('graphql_operation_duration_seconds')!.get();
-  return values
-    .filter((v) => (v as { metricName?: string }).metricName === 'graphql_operation_duration_seconds_count')
-    .reduce((n, v) => n + v.value, 0);
-}
 
 /** Requests the subgraphs answered while `run` ran. */
 async function subgraphRequestsDuring(run: () => Promise<void>): Promise<number> {

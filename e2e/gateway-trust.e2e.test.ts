@@ -1,6 +1,6 @@
-import { counterValue, signRequest, type ServiceMetrics } from '@polystore/platform';
+import { counterValue, signRequest } from '@polystore/platform';
 import { gql, TEST_SIGNING_SECRET } from '../test-support/graphql';
-import { startPolystore, type RunningPolystore } from './support/polystore';
+import { operationsServed, startPolystore, type RunningPolystore } from './support/polystore';
 
 // Subgraphs trust only the gateway: anything else is refused with 401 before any GraphQL work.
 let polystore: RunningPolystore;
@@ -17,14 +17,6 @@ const OPERATIONS = {
   _entities: 'query($r: [_Any!]!) { _entities(representations: $r) { __typename } }',
   'an ordinary field': '{ __typename }',
 };
-
-async function operationsServed(metrics: ServiceMetrics): Promise<number> {
-  const metric = metrics.registry.getSingleMetric('graphql_operation_duration_seconds');
-  const { values } = await metric!.get();
-  return values
-    .filter((v) => (v as { metricName?: string }).metricName === 'graphql_operation_duration_seconds_count')
-    .reduce((n, v) => n + v.value, 0);
-}
 
 describe.each(['accounts', 'catalog', 'cart', 'orders', 'payments', 'search'] as const)('the %s subgraph', (name) => {
   const subgraph = () => polystore[name];

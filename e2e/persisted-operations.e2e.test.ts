@@ -1,22 +1,14 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { ServiceMetrics } from '@polystore/platform';
 import { loadPersistedOperations, sha256 } from '../gateway/src/plugins/persisted-operations';
 import { codes, gql } from '../test-support/graphql';
 import { Browser } from './support/browser';
-import { startPolystore, type RunningPolystore } from './support/polystore';
+import { operationsServed, startPolystore, type RunningPolystore } from './support/polystore';
 
 // schema/operations/ is the safelist. Production requires it; development caches automatic
 // persisted queries in the gateway's Redis.
 const safelist = [...loadPersistedOperations(path.join(__dirname, '..', 'schema', 'operations')).values()];
 const byName = (name: string) => safelist.find((o) => o.name === name)!;
-
-async function operationsServed(metrics: ServiceMetrics): Promise<number> {
-  const { values } = await metrics.registry.getSingleMetric('graphql_operation_duration_seconds')!.get();
-  return values
-    .filter((v) => (v as { metricName?: string }).metricName === 'graphql_operation_duration_seconds_count')
-    .reduce((n, v) => n + v.value, 0);
-}
 
 const persisted = (hash: string, variables: Record<string, unknown> = {}, query?: string) => ({
   method: 'POST',

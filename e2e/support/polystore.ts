@@ -1,4 +1,4 @@
-import { generateCheckoutKeys } from '@polystore/platform';
+import { generateCheckoutKeys, histogramTotals, type ServiceMetrics } from '@polystore/platform';
 import { createAccounts, type Accounts } from '../../subgraphs/accounts/src/app';
 import { loadAccountsConfig } from '../../subgraphs/accounts/src/config';
 import { GraphProductDirectory } from '../../subgraphs/accounts/src/wishlist/product-directory';
@@ -71,6 +71,11 @@ export interface PolystoreOptions {
  * key prefixes and indices on the real stores, wired as in production except for the ports.
  * Callers are who their session says: tests sign in through the gateway (support/browser.ts).
  */
+/** How many GraphQL operations a service has answered (its operation-duration histogram's count). */
+export async function operationsServed(metrics: ServiceMetrics): Promise<number> {
+  return (await histogramTotals(metrics.registry, 'graphql_operation_duration_seconds')).count;
+}
+
 export async function startPolystore(options: PolystoreOptions = {}): Promise<RunningPolystore> {
   const secretOf = (service: SubgraphName) => `${service}-${TEST_SIGNING_SECRET}`;
   const common = {

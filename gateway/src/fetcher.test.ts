@@ -1,7 +1,14 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
-import { counterValue, IDENTITY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyRequest } from '@polystore/platform';
+import {
+  counterValue,
+  histogramTotals,
+  IDENTITY_HEADER,
+  SIGNATURE_HEADER,
+  TIMESTAMP_HEADER,
+  verifyRequest,
+} from '@polystore/platform';
 import { createSubgraphClient, RETRYABLE_HEADER, SubgraphFetchError, type SubgraphClient } from './fetcher';
 import { createGatewayMetrics, type GatewayMetrics } from './plugins/metrics';
 import type { SubgraphClientSettings } from './resilience-config';
@@ -79,15 +86,6 @@ async function setUp(handler: Handler, settings: Partial<SubgraphClientSettings>
   return { fake, client };
 }
 
-/** How many observations a histogram holds for these labels. */
-async function observations(name: string, labels: Record<string, string>): Promise<number> {
-  const { values } = await registry.getSingleMetric(name)!.get();
-  return values
-    .filter((v) => (v as { metricName?: string }).metricName === `${name}_count`)
-    .filter((v) => Object.entries(labels).every(([k, want]) => String(v.labels[k]) === want))
-    .reduce((n, v) => n + v.value, 0);
-}
-
 async function failure(promise: Promise<unknown>): Promise<SubgraphFetchError> {
   try {
     await promise;
@@ -130,7 +128,10 @@ describe('the subgraph client', () => {
     }
     // undici may open a second socket while the first is being released; never one per request.
     expect(fake.connections()).toBeLessThanOrEqual(2);
-    expect(await observations('subgraph_fetch_duration_seconds', { subgraph: 'catalog', outcome: 'ok' })).toBe(10);
+    expect(
+      (await histogramTotals(registry, 'subgraph_fetch_duration_seconds', { subgraph: 'catalog', outcome: 'ok' }))
+        .count,
+    ).toBe(10);
   });
 
   it('sends a query again when the connection is reset, and answers from the retry', async () => {

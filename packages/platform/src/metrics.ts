@@ -81,7 +81,32 @@ export async function counterValue(
   const metric = registry.getSingleMetric(name);
   if (!metric) return 0;
   const { values } = await metric.get();
-  return values
-    .filter((v) => Object.entries(labels).every(([k, want]) => String(v.labels[k]) === want))
-    .reduce((sum, v) => sum + v.value, 0);
+  return values.filter(withLabels(labels)).reduce((sum, v) => sum + v.value, 0);
+}
+
+/**
+ * Read one histogram's totals for the series matching the labels: how many observations (`_count`)
+ * and their sum (`_sum`). Throws for a name the registry does not hold, so a misspelt histogram can
+ * never read as "nothing observed".
+ */
+export async function histogramTotals(
+  registry: Registry,
+  name: string,
+  labels: Record<string, string> = {},
+): Promise<{ count: number; sum: number }> {
+  const metric = registry.getSingleMetric(name);
+  if (!metric) throw new Error(`no histogram ${name} in this registry`);
+  const { values } = await metric.get();
+  const total = (series: string) =>
+    values
+      // a histogram's values are its buckets, _sum and _count, told apart by metricName
+      .filter((v) => (v as { metricName?: string }).metricName === `${name}_${series}`)
+      .filter(withLabels(labels))
+      .reduce((sum, v) => sum + v.value, 0);
+  return { count: total('count'), sum: total('sum') };
+}
+
+function withLabels(labels: Record<string, string>) {
+  return (v: { labels: Record<string, string | number | undefined> }) =>
+    Object.entries(labels).every(([k, want]) => String(v.labels[k]) === want);
 }
