@@ -6,7 +6,9 @@ import {
   encodeCursor,
   notFound,
   parseInput,
+  requireStaff,
   toConnection,
+  type Identity,
 } from '@polystore/platform';
 import { z } from 'zod';
 import type { CategoryService } from '../category/category.service';
@@ -37,7 +39,10 @@ export interface ProductPage {
   filter: ProductFilter;
 }
 
-/** Catalog rules: validation, currency, category existence, sku uniqueness, versions. */
+/**
+ * Catalog rules: who may write (staff only), validation, currency, category existence, sku
+ * uniqueness, versions.
+ */
 export class ProductService {
   constructor(
     private readonly products: ProductRepository,
@@ -46,7 +51,9 @@ export class ProductService {
     private readonly cache: ProductCache,
   ) {}
 
-  async create(raw: unknown): Promise<ProductDoc> {
+  /** Staff only (UNAUTHENTICATED, FORBIDDEN): checked before the input is read or the store touched. */
+  async create(viewer: Identity, raw: unknown): Promise<ProductDoc> {
+    requireStaff(viewer, 'Only staff can create products');
     const input = parseInput(createProductInput, raw);
     this.checkCurrency(input.price.currency);
     await this.checkCategory(input.category);
@@ -68,7 +75,9 @@ export class ProductService {
     }
   }
 
-  async update(rawId: unknown, raw: unknown): Promise<ProductDoc> {
+  /** Staff only, like create. */
+  async update(viewer: Identity, rawId: unknown, raw: unknown): Promise<ProductDoc> {
+    requireStaff(viewer, 'Only staff can change products');
     const id = parseInput(z.uuid({ message: 'must be a UUID' }), rawId, 'id');
     const input = parseInput(updateProductInput, raw);
     if (input.price) this.checkCurrency(input.price.currency);
