@@ -15,6 +15,7 @@ import { createHttpApp, type HttpApp } from './http-server';
 import type { Logger } from './logger';
 import { loadSubgraphSdl } from './schema-files';
 import type { ServiceMetrics } from './metrics';
+import { guardStringArguments } from './string-rule';
 
 /** What a subgraph's context is built from, for one request. */
 export interface SubgraphRequest {
@@ -57,9 +58,12 @@ export async function createSubgraphServer<TContext extends BaseContext>(
   const production = options.config.NODE_ENV === 'production';
   const http = createHttpApp({ metrics: options.metrics, readiness: options.readiness });
   const apollo = new ApolloServer<TContext>({
-    schema: buildSubgraphSchema([
-      { typeDefs: loadSubgraphSdl(options.name), resolvers: options.resolvers as GraphQLResolverMap<TContext> },
-    ]),
+    // Every argument of every field obeys the string rule before its resolver runs (string-rule.ts).
+    schema: guardStringArguments(
+      buildSubgraphSchema([
+        { typeDefs: loadSubgraphSdl(options.name), resolvers: options.resolvers as GraphQLResolverMap<TContext> },
+      ]),
+    ),
     introspection: !production,
     includeStacktraceInErrorResponses: !production,
     formatError: formatError(production),
