@@ -192,6 +192,18 @@ describe('docker-compose.yml with the .env of scripts/compose-secrets', () => {
     }
   });
 
+  it('keeps Apollo’s telemetry off: the image sets it off, no container turns it on', () => {
+    const dockerfile = readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8');
+    const runtimeStage = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
+    expect(runtimeStage).toMatch(/^ENV .*\bAPOLLO_TELEMETRY_DISABLED=true\b/m);
+    expect(loadGatewayConfig(envOf('gateway')).GATEWAY_APOLLO_TELEMETRY).toBe(false);
+    const apolloSettings = Object.values(services).flatMap((service) =>
+      Object.keys(service.environment ?? {}).filter((key) => /^APOLLO_|^GATEWAY_APOLLO_TELEMETRY$/.test(key)),
+    );
+    expect(apolloSettings).toEqual([]);
+    expect(services['elasticsearch']?.environment?.['ingest.geoip.downloader.enabled']).toBe('false');
+  });
+
   it('gives Redis the ACL users of the local stack, and each service a user that exists', () => {
     // redis-server's arguments: `--user <name> <rule>...` per user
     const composeUsers = new Map<string, string>();

@@ -4,6 +4,8 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import {
   ApolloServerPluginInlineTraceDisabled,
   ApolloServerPluginLandingPageDisabled,
+  ApolloServerPluginSchemaReportingDisabled,
+  ApolloServerPluginUsageReportingDisabled,
 } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema, type GraphQLResolverMap } from '@apollo/subgraph';
 import { expressMiddleware } from '@as-integrations/express5';
@@ -69,8 +71,11 @@ export async function createSubgraphServer<TContext extends BaseContext>(
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: http.server, stopGracePeriodMillis: 10_000 }),
       ApolloServerPluginLandingPageDisabled(),
-      // Federated traces (ftv1) feed Apollo's hosted Studio, which Polystore does not use.
+      // Federated traces (ftv1), usage and schema reports feed Apollo's hosted Studio, which Polystore
+      // does not use: off whatever APOLLO_KEY or APOLLO_SCHEMA_REPORTING say (nothing leaves loopback).
       ApolloServerPluginInlineTraceDisabled(),
+      ApolloServerPluginUsageReportingDisabled(),
+      ApolloServerPluginSchemaReportingDisabled(),
       observabilityPlugin({
         metrics: options.metrics,
         logger: options.logger,
