@@ -69,7 +69,7 @@ async function runGatewayProcess(env: Record<string, string>): Promise<GatewayRu
       void exited.then((code) => reject(new Error(`the gateway exited (${code}):\n${output.join('\n')}`)));
     });
     // A session (sign-up: accounts, Redis, the token verified against accounts' JWKS), reads across
-    // subgraphs and readiness (every subgraph probed).
+    // subgraphs, readiness (every subgraph probed) and the metrics port.
     const shopper = new Browser(url);
     const credentials = { email: `egress-${child.pid}@example.com`, password: 'a long enough password' };
     const signUp = await shopper.gql('mutation($i: SignUpInput!) { signUp(input: $i) { id } }', {
@@ -82,6 +82,8 @@ async function runGatewayProcess(env: Record<string, string>): Promise<GatewayRu
       '{ me { name } products(first: 2) { totalCount } searchProducts(query: "lamp") { total } }',
     );
     const ready = await fetch(new URL('/readyz', url));
+    const metricsLine = output.find((line) => line.includes('"metrics listening"'));
+    const metrics = await fetch(JSON.parse(metricsLine!).url);
     child.kill('SIGTERM');
     return {
       exitCode: await exited,
@@ -91,6 +93,7 @@ async function runGatewayProcess(env: Record<string, string>): Promise<GatewayRu
         signIn: signIn.data ?? signIn.errors,
         me: me.data ?? me.errors,
         readyz: ready.status,
+        metrics: metrics.status,
       },
     };
   } finally {
@@ -107,6 +110,7 @@ describe('the gateway process', () => {
       signIn: { signIn: { user: { name: 'Egon Egress' } } },
       me: { me: { name: 'Egon Egress' }, products: { totalCount: 0 }, searchProducts: { total: 0 } },
       readyz: 200,
+      metrics: 200,
     });
     expect(run.exitCode).toBe(0);
     expect(egress.report(run.attempts)).toBe('');

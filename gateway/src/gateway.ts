@@ -80,6 +80,7 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
 
   const http = createHttpApp({
     metrics,
+    config,
     readiness: {
       ...Object.fromEntries(
         subgraphs.map((s) => [
@@ -130,12 +131,17 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
     frontDoor,
     logger,
     metrics,
-    listen: (port, host) => http.listen(port, host),
+    async listen(port, host) {
+      const address = await http.listen(port, host);
+      logger.info({ url: http.metricsUrl() }, 'metrics listening');
+      return address;
+    },
     async stop() {
       frontDoor.beginShutdown();
       await apollo.stop();
       await services.close();
       await frontDoor.stop();
+      await http.closeMetrics();
     },
   };
 }

@@ -13,7 +13,7 @@ import express, { type Request } from 'express';
 import { ANONYMOUS, keepRawBody, requireGatewaySignature, type Identity, type TrustedRequest } from './gateway-trust';
 import { formatError, observabilityPlugin } from './graphql-observability';
 import type { ReadinessCheck } from './health';
-import { createHttpApp, type HttpApp } from './http-server';
+import { createHttpApp, type HttpApp, type MetricsSettings } from './http-server';
 import type { Logger } from './logger';
 import { loadSubgraphSdl } from './schema-files';
 import type { ServiceMetrics } from './metrics';
@@ -40,7 +40,7 @@ export interface SubgraphServerOptions<TContext extends BaseContext> {
   logger: Logger;
   metrics: ServiceMetrics;
   /** The service's settings every service reads the same way (`baseEnv`). */
-  config: { NODE_ENV: string; SLOW_OPERATION_MS: number };
+  config: { NODE_ENV: string; SLOW_OPERATION_MS: number } & MetricsSettings;
   /** Largest request body accepted (the gateway sends queries and variables, never files). */
   bodyLimit?: string;
 }
@@ -57,7 +57,7 @@ export async function createSubgraphServer<TContext extends BaseContext>(
   options: SubgraphServerOptions<TContext>,
 ): Promise<SubgraphServer> {
   const production = options.config.NODE_ENV === 'production';
-  const http = createHttpApp({ metrics: options.metrics, readiness: options.readiness });
+  const http = createHttpApp({ metrics: options.metrics, readiness: options.readiness, config: options.config });
   const apollo = new ApolloServer<TContext>({
     schema: buildSubgraphSchema([
       { typeDefs: loadSubgraphSdl(options.name), resolvers: options.resolvers as GraphQLResolverMap<TContext> },
@@ -107,7 +107,14 @@ export async function createSubgraphServer<TContext extends BaseContext>(
   );
   return {
     http,
-    listen: (port, host) => http.listen(port, host),
-    stop: () => apollo.stop(),
+    async listen(port, host) {
+      const address = await http.listen(port, host);
+      options.logger.info({ url: http.metricsUrl() }, 'metrics listening');
+      return address;
+    },
+    async stop() {
+      await apollo.stop();
+      await http.closeMetrics();
+    },
   };
 }
