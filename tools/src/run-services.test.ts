@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { bannerText } from './run-services';
 import { generateSample, SAMPLE_PASSWORD, SAMPLE_STAFF_EMAIL, sampleCustomer } from './sample-data';
 
@@ -35,5 +37,12 @@ describe('the sample customer the banner names', () => {
     const sample = generateSample();
     expect(sample.users.map((u) => u.email)).toContain(sampleCustomer(sample).email);
     expect(sampleCustomer(sample).email).not.toBe(SAMPLE_STAFF_EMAIL);
+  });
+
+  it('is the one the README names, with the staff user and the password', () => {
+    const readme = readFileSync(path.resolve(__dirname, '../../README.md'), 'utf8');
+    expect(readme).toContain(`\`${sampleCustomer().email}\``);
+    expect(readme).toContain(`\`${SAMPLE_STAFF_EMAIL}\``);
+    expect(readme).toContain(`\`${SAMPLE_PASSWORD}\``);
   });
 });
