@@ -21,6 +21,7 @@ import { createFrontDoor, type FrontDoor } from './http/front-door';
 import { createExplorer } from './explorer/explorer';
 import { InstrumentedPlanCache } from './plan-cache';
 import { createGatewayMetrics } from './plugins/metrics';
+import { retryAfterPlugin } from './plugins/retry-after';
 import { explorerEnabled } from './resilience-config';
 import { createSubgraphServices } from './subgraph-services';
 import type { GatewayContext } from './subgraph-source';
@@ -99,6 +100,7 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
       ...frontDoor.apollo.plugins,
       ApolloServerPluginDrainHttpServer({ httpServer: http.server, stopGracePeriodMillis: 10_000 }),
       ApolloServerPluginLandingPageDisabled(),
+      retryAfterPlugin(),
       observabilityPlugin({ metrics, logger, slowOperationMs: config.SLOW_OPERATION_MS }),
     ],
   });
