@@ -1,0 +1,114 @@
+import path from 'node:path';
+import { Piscina } from 'piscina';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { AppError, ErrorCode } from '@polystore/platform';
+import { retryAfterSeconds } from '../rate-limited';
+import type { HashTask, VerifyTask } from './password';
+
+/**
+ * The module the worker threads run (password.ts: hashTask, verifyTask). Built, it is password.js
+ * beside this file; under the tests (which run the sources) it is password.ts, which Node loads by
+ * stripping its types.
+ */
+const WORKER = path.join(__dirname, `password${path.extname(__filename)}`);
+
+/** piscina's refusals when every thread is busy and the queue is full (it exports no error class). */
+const QUEUE_FULL = new Set(['Task queue is at limit', 'No task queue available and all Workers are busy']);
+
+/** RATE_LIMITED: every thread busy and the queue full, so this hash was not started (nothing was done). */
+export class PasswordHasherBusy extends AppError {
+  constructor(waitMs: number) {
+    const seconds = retryAfterSeconds(waitMs);
+    super(ErrorCode.RATE_LIMITED, `Too many passwords are being checked at once; try again in ${seconds} s`, {
+      retryAfterSeconds: seconds,
+    });
+  }
+}
+
+export interface PasswordHasherOptions {
+  /** Worker threads hashing at once: each runs one scrypt at a time (CPU and 128 MiB at 2^17). */
+  threads: number;
+  /** Hashes that may wait for a thread; past this, `hash`/`verify` refuse at once. */
+  maxQueue: number;
+  registry?: Registry;
+}
+
+/**
+ * Password hashing on its own bounded pool of worker threads (piscina): scrypt never runs on the
+ * event loop nor on libuv's shared thread pool, at most `threads` run at once, at most `maxQueue`
+ * wait, and past that a caller is refused at once with a wait estimate instead of queueing past
+ * the gateway's deadline. See docs/adr/0008-sessions-and-tokens.md.
+ */
+export class PasswordHasher {
+  private readonly pool: Piscina<HashTask | VerifyTask, string | boolean>;
+  private readonly refused: Counter<'operation'>;
+  private readonly duration: Histogram<'operation'>;
+
+  constructor(private readonly options: PasswordHasherOptions) {
+    this.pool = new Piscina({
+      filename: WORKER,
+      minThreads: options.threads,
+      maxThreads: options.threads,
+      maxQueue: options.maxQueue,
+      idleTimeout: Infinity,
+    });
+    const registers = options.registry ? [options.registry] : [];
+    const pool = this.pool;
+    new Gauge({
+      name: 'password_hash_queue_depth',
+      help: 'Password hashes waiting for a worker thread',
+      registers,
+      collect() {
+        this.set(pool.queueSize);
+      },
+    });
+    this.refused = new Counter({
+      name: 'password_hash_refused_total',
+      help: 'Password hashes refused because every thread was busy and the queue full, by operation',
+      labelNames: ['operation'],
+      registers,
+    });
+    this.duration = new Histogram({
+      name: 'password_hash_duration_seconds',
+      help: 'Time from asking for a password hash to its result (queue wait included), by operation',
+      labelNames: ['operation'],
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
+  }
+
+  /** A new hash of `password` at cost 2^logN; PasswordHasherBusy when the pool is full. */
+  hash(password: string, logN: number): Promise<string> {
+    return this.run('hash', 'hashTask', { password, logN }) as Promise<string>;
+  }
+
+  /** Whether `password` matches `stored` (constant-time); PasswordHasherBusy when the pool is full. */
+  verify(password: string, stored: string): Promise<boolean> {
+    return this.run('verify', 'verifyTask', { password, stored }) as Promise<boolean>;
+  }
+
+  /** Finish the hashes under way, then stop the threads. */
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+
+  private async run(operation: 'hash' | 'verify', name: string, task: HashTask | VerifyTask) {
+    const started = performance.now();
+    try {
+      const result = await this.pool.run(task, { name });
+      this.duration.observe({ operation }, (performance.now() - started) / 1000);
+      return result;
+    } catch (error) {
+      if (!(error instanceof Error) || !QUEUE_FULL.has(error.message)) throw error;
+      this.refused.inc({ operation });
+      throw new PasswordHasherBusy(this.expectedWaitMs());
+    }
+  }
+
+  /** How long until a thread is likely free for a newcomer: the queue ahead of it, at the mean hash time. */
+  private expectedWaitMs(): number {
+    const mean = this.pool.histogram.runTime.mean;
+    const perHash = Number.isFinite(mean) && mean > 0 ? mean : 1000;
+    return ((this.pool.queueSize + this.options.threads) * perHash) / this.options.threads;
+  }
+}
