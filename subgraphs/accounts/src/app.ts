@@ -63,6 +63,7 @@ export async function createAccounts(
   const passwords = new PasswordHasher({
     threads: config.PASSWORD_HASH_THREADS,
     maxQueue: config.PASSWORD_HASH_MAX_QUEUE,
+    maxWaitMs: config.PASSWORD_HASH_MAX_WAIT_MS,
     registry: metrics.registry,
   });
   const services = {

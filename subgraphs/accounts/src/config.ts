@@ -35,6 +35,11 @@ export const accountsEnv = {
    * well inside the gateway's 5 s deadline.
    */
   PASSWORD_HASH_MAX_QUEUE: z.coerce.number().int().min(0).max(10_000).optional(),
+  /**
+   * Refused at once, too: a hash that would likely be answered later than this (the queue ahead at the
+   * recent time per hash), so a slow, loaded machine refuses instead of running past the gateway's deadline.
+   */
+  PASSWORD_HASH_MAX_WAIT_MS: z.coerce.number().int().min(100).default(3000),
   /** Accounts' own Redis key space (ACL user `accounts`, keys `acc:*`): sessions, sign-in throttling. */
   ACCOUNTS_REDIS_URL: urlWithScheme('redis', 'rediss'),
   /** Every key accounts writes starts with this (tests use `acc:t_<suffix>:`). */

@@ -19,7 +19,7 @@ const gauge = async (name: string) => (await registry.getSingleMetric(name)!.get
 
 describe('the password hasher', () => {
   it('hashes in its threads, in the stored format, and verifies only the right password', async () => {
-    hasher = new PasswordHasher({ threads: 2, maxQueue: 4, registry });
+    hasher = new PasswordHasher({ threads: 2, maxQueue: 4, maxWaitMs: 60_000, registry });
     const [a, b] = await Promise.all([
       hasher.hash('correct horse battery', 14),
       hasher.hash('correct horse battery', 14),
@@ -34,7 +34,7 @@ describe('the password hasher', () => {
   });
 
   it('refuses at once, with RATE_LIMITED and a wait, what exceeds its threads and queue', async () => {
-    hasher = new PasswordHasher({ threads: 1, maxQueue: 2, registry });
+    hasher = new PasswordHasher({ threads: 1, maxQueue: 2, maxWaitMs: 60_000, registry });
     await hasher.hash('warm up the thread', 14);
     const results = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => hasher!.hash(`password ${i}`, 14)));
     const refused = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
@@ -46,12 +46,25 @@ describe('the password hasher', () => {
       expect((error as PasswordHasherBusy).extensions).toMatchObject({ code: 'RATE_LIMITED' });
       expect((error as PasswordHasherBusy).extensions['retryAfterSeconds']).toBeGreaterThanOrEqual(1);
     }
-    expect(await counterValue(registry, 'password_hash_refused_total', { operation: 'hash' })).toBe(7);
+    expect(
+      await counterValue(registry, 'password_hash_refused_total', { operation: 'hash', reason: 'queue_full' }),
+    ).toBe(7);
     expect(await gauge('password_hash_queue_depth')).toBe(0);
   });
 
+  it('refuses, however short its queue, what would wait past its time budget at the recent hash time', async () => {
+    // 2^16 takes well over 50 ms: behind one running hash, a newcomer would be answered after
+    // two hash times, past the 100 ms budget. An idle thread always takes a hash.
+    hasher = new PasswordHasher({ threads: 1, maxQueue: 100, maxWaitMs: 100, registry });
+    await hasher.hash('measure the hash time', 16);
+    const results = await Promise.allSettled(Array.from({ length: 5 }, (_, i) => hasher!.hash(`password ${i}`, 16)));
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'rejected', 'rejected']);
+    expect(await counterValue(registry, 'password_hash_refused_total', { operation: 'hash', reason: 'slow' })).toBe(4);
+    expect(await hasher.hash('idle again', 16)).toMatch(/^scrypt\$16\$/);
+  });
+
   it('reports how many hashes wait for a thread', async () => {
-    hasher = new PasswordHasher({ threads: 1, maxQueue: 5, registry });
+    hasher = new PasswordHasher({ threads: 1, maxQueue: 5, maxWaitMs: 60_000, registry });
     await hasher.hash('warm up the thread', 14);
     const pending = Array.from({ length: 4 }, (_, i) =>
       hasher!.verify(`password ${i}`, 'scrypt$14$8$1$c2FsdA==$aGFzaA=='),

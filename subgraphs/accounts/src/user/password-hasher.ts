@@ -3,7 +3,7 @@ import { Piscina } from 'piscina';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { AppError, ErrorCode } from '@polystore/platform';
 import { retryAfterSeconds } from '../rate-limited';
-import type { HashTask, VerifyTask } from './password';
+import type { HashTask, Timed, VerifyTask } from './password';
 
 /**
  * The module the worker threads run (password.ts: hashTask, verifyTask). Built, it is password.js
@@ -15,7 +15,7 @@ const WORKER = path.join(__dirname, `password${path.extname(__filename)}`);
 /** piscina's refusals when every thread is busy and the queue is full (it exports no error class). */
 const QUEUE_FULL = new Set(['Task queue is at limit', 'No task queue available and all Workers are busy']);
 
-/** RATE_LIMITED: every thread busy and the queue full, so this hash was not started (nothing was done). */
+/** RATE_LIMITED: the pool is full (or would make it wait too long), so this hash was not started: nothing was done. */
 export class PasswordHasherBusy extends AppError {
   constructor(waitMs: number) {
     const seconds = retryAfterSeconds(waitMs);
@@ -30,18 +30,31 @@ export interface PasswordHasherOptions {
   threads: number;
   /** Hashes that may wait for a thread; past this, `hash`/`verify` refuse at once. */
   maxQueue: number;
+  /**
+   * Refuse at once, too, a hash that would likely be answered later than this (the queue ahead at
+   * the recent hash time): the count alone does not know how fast hashes run on a loaded machine.
+   */
+  maxWaitMs: number;
   registry?: Registry;
 }
+
+/** Weight of the newest hash in the moving average of the time a thread spends on one. */
+const SMOOTHING = 0.2;
 
 /**
  * Password hashing on its own bounded pool of worker threads (piscina): scrypt never runs on the
  * event loop nor on libuv's shared thread pool, at most `threads` run at once, at most `maxQueue`
- * wait, and past that a caller is refused at once with a wait estimate instead of queueing past
- * the gateway's deadline. See docs/adr/0008-sessions-and-tokens.md.
+ * wait, and none is queued that would likely finish after `maxWaitMs`; past that a caller is
+ * refused at once with a wait estimate instead of queueing past the gateway's deadline.
+ * See docs/adr/0008-sessions-and-tokens.md.
  */
 export class PasswordHasher {
-  private readonly pool: Piscina<HashTask | VerifyTask, string | boolean>;
-  private readonly refused: Counter<'operation'>;
+  private readonly pool: Piscina<HashTask | VerifyTask, Timed<string | boolean>>;
+  /** Moving average of a thread's time per hash (ms); undefined until one has run. */
+  private hashMs: number | undefined;
+  /** Hashes handed to the pool and not finished: running or waiting. */
+  private inFlight = 0;
+  private readonly refused: Counter<'operation' | 'reason'>;
   private readonly duration: Histogram<'operation'>;
 
   constructor(private readonly options: PasswordHasherOptions) {
@@ -64,8 +77,8 @@ export class PasswordHasher {
     });
     this.refused = new Counter({
       name: 'password_hash_refused_total',
-      help: 'Password hashes refused because every thread was busy and the queue full, by operation',
-      labelNames: ['operation'],
+      help: 'Password hashes refused, by operation and reason (queue_full; slow: it would have waited past the budget)',
+      labelNames: ['operation', 'reason'],
       registers,
     });
     this.duration = new Histogram({
@@ -94,21 +107,39 @@ export class PasswordHasher {
 
   private async run(operation: 'hash' | 'verify', name: string, task: HashTask | VerifyTask) {
     const started = performance.now();
-    try {
-      const result = await this.pool.run(task, { name });
-      this.duration.observe({ operation }, (performance.now() - started) / 1000);
-      return result;
-    } catch (error) {
-      if (!(error instanceof Error) || !QUEUE_FULL.has(error.message)) throw error;
-      this.refused.inc({ operation });
-      throw new PasswordHasherBusy(this.expectedWaitMs());
+    // An idle thread always takes it (so a slow spell can never refuse everything for good).
+    const busy = this.inFlight >= this.options.threads;
+    if (busy && this.hashMs !== undefined && this.expectedAnswerMs(this.hashMs) > this.options.maxWaitMs) {
+      throw this.refuse(operation, 'slow');
     }
+    let result: Timed<string | boolean>;
+    this.inFlight++;
+    try {
+      result = await this.pool.run(task, { name });
+    } catch (error) {
+      if (error instanceof Error && QUEUE_FULL.has(error.message)) throw this.refuse(operation, 'queue_full');
+      throw error;
+    } finally {
+      this.inFlight--;
+    }
+    this.hashMs = this.hashMs === undefined ? result.ms : this.hashMs + SMOOTHING * (result.ms - this.hashMs);
+    this.duration.observe({ operation }, (performance.now() - started) / 1000);
+    return result.value;
   }
 
-  /** How long until a thread is likely free for a newcomer: the queue ahead of it, at the mean hash time. */
-  private expectedWaitMs(): number {
-    const mean = this.pool.histogram.runTime.mean;
-    const perHash = Number.isFinite(mean) && mean > 0 ? mean : 1000;
-    return ((this.pool.queueSize + this.options.threads) * perHash) / this.options.threads;
+  private refuse(operation: 'hash' | 'verify', reason: 'queue_full' | 'slow'): PasswordHasherBusy {
+    this.refused.inc({ operation, reason });
+    return new PasswordHasherBusy(this.expectedAnswerMs(this.hashMs ?? 1000));
+  }
+
+  /**
+   * When a hash asked for now would likely be done: at once on an idle thread; else after a thread
+   * is freed for it (the busy ones finishing, then the queue ahead, `threads` at a time), then its
+   * own time. Pessimistic by up to one hash: a running one is counted as if it had just started.
+   */
+  private expectedAnswerMs(perHash: number): number {
+    const { threads } = this.options;
+    if (this.inFlight < threads) return perHash;
+    return (Math.floor((this.inFlight - threads) / threads) + 1) * perHash + perHash;
   }
 }

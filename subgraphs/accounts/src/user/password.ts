@@ -63,16 +63,31 @@ export interface VerifyTask {
   password: string;
   stored: string;
 }
+/** A worker's answer: the result, and how long the thread worked on it (its queue wait excluded). */
+export interface Timed<T> {
+  value: T;
+  ms: number;
+}
+
+function timed<T>(work: () => T): Timed<T> {
+  const started = performance.now();
+  const value = work();
+  return { value, ms: performance.now() - started };
+}
 
 /** hashPassword, synchronously: in a worker thread, which does nothing else while it hashes. */
-export function hashTask({ password, logN }: HashTask): string {
-  const hash = newHash(logN);
-  return hash.encode(scryptSync(password, hash.salt, KEY_LENGTH, hash.options));
+export function hashTask({ password, logN }: HashTask): Timed<string> {
+  return timed(() => {
+    const hash = newHash(logN);
+    return hash.encode(scryptSync(password, hash.salt, KEY_LENGTH, hash.options));
+  });
 }
 
 /** verifyPassword, synchronously: in a worker thread. */
-export function verifyTask({ password, stored }: VerifyTask): boolean {
-  const parsed = parseStored(stored);
-  if (!parsed) return false;
-  return matches(scryptSync(password, parsed.salt, parsed.expected.length, parsed.options), parsed.expected);
+export function verifyTask({ password, stored }: VerifyTask): Timed<boolean> {
+  return timed(() => {
+    const parsed = parseStored(stored);
+    if (!parsed) return false;
+    return matches(scryptSync(password, parsed.salt, parsed.expected.length, parsed.options), parsed.expected);
+  });
 }
