@@ -64,6 +64,7 @@ export async function createAccounts(
     threads: config.PASSWORD_HASH_THREADS,
     maxQueue: config.PASSWORD_HASH_MAX_QUEUE,
     maxWaitMs: config.PASSWORD_HASH_MAX_WAIT_MS,
+    timeoutMs: config.PASSWORD_HASH_TIMEOUT_MS,
     registry: metrics.registry,
   });
   const services = {

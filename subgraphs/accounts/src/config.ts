@@ -40,6 +40,12 @@ export const accountsEnv = {
    * recent time per hash), so a slow, loaded machine refuses instead of running past the gateway's deadline.
    */
   PASSWORD_HASH_MAX_WAIT_MS: z.coerce.number().int().min(100).default(3000),
+  /**
+   * A hash not done by then is stopped (its thread replaced) and refused with RATE_LIMITED: keep it
+   * below the gateway's deadline for accounts (SUBGRAPH_TIMEOUT_MS, 5000), so that a sign-up the
+   * gateway reported as timed out is never created afterwards.
+   */
+  PASSWORD_HASH_TIMEOUT_MS: z.coerce.number().int().min(100).default(4000),
   /** Accounts' own Redis key space (ACL user `accounts`, keys `acc:*`): sessions, sign-in throttling. */
   ACCOUNTS_REDIS_URL: urlWithScheme('redis', 'rediss'),
   /** Every key accounts writes starts with this (tests use `acc:t_<suffix>:`). */

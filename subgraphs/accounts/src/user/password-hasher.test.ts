@@ -19,7 +19,7 @@ const gauge = async (name: string) => (await registry.getSingleMetric(name)!.get
 
 describe('the password hasher', () => {
   it('hashes in its threads, in the stored format, and verifies only the right password', async () => {
-    hasher = new PasswordHasher({ threads: 2, maxQueue: 4, maxWaitMs: 60_000, registry });
+    hasher = new PasswordHasher({ threads: 2, maxQueue: 4, maxWaitMs: 60_000, timeoutMs: 60_000, registry });
     const [a, b] = await Promise.all([
       hasher.hash('correct horse battery', 14),
       hasher.hash('correct horse battery', 14),
@@ -34,7 +34,7 @@ describe('the password hasher', () => {
   });
 
   it('refuses at once, with RATE_LIMITED and a wait, what exceeds its threads and queue', async () => {
-    hasher = new PasswordHasher({ threads: 1, maxQueue: 2, maxWaitMs: 60_000, registry });
+    hasher = new PasswordHasher({ threads: 1, maxQueue: 2, maxWaitMs: 60_000, timeoutMs: 60_000, registry });
     await hasher.hash('warm up the thread', 14);
     const results = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => hasher!.hash(`password ${i}`, 14)));
     const refused = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
@@ -55,7 +55,7 @@ describe('the password hasher', () => {
   it('refuses, however short its queue, what would wait past its time budget at the recent hash time', async () => {
     // 2^16 takes well over 50 ms: behind one running hash, a newcomer would be answered after
     // two hash times, past the 100 ms budget. An idle thread always takes a hash.
-    hasher = new PasswordHasher({ threads: 1, maxQueue: 100, maxWaitMs: 100, registry });
+    hasher = new PasswordHasher({ threads: 1, maxQueue: 100, maxWaitMs: 100, timeoutMs: 60_000, registry });
     await hasher.hash('measure the hash time', 16);
     const results = await Promise.allSettled(Array.from({ length: 5 }, (_, i) => hasher!.hash(`password ${i}`, 16)));
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'rejected', 'rejected']);
@@ -63,8 +63,28 @@ describe('the password hasher', () => {
     expect(await hasher.hash('idle again', 16)).toMatch(/^scrypt\$16\$/);
   });
 
+  it('stops and refuses a hash that outlasts its deadline, and goes on with a fresh thread', async () => {
+    // 2^18 takes far longer than 50 ms anywhere; the budget check cannot know (no hash measured yet)
+    hasher = new PasswordHasher({ threads: 1, maxQueue: 4, maxWaitMs: 60_000, timeoutMs: 50, registry });
+    const [running, waiting] = await Promise.allSettled([hasher.hash('too slow', 18), hasher.hash('behind it', 18)]);
+    for (const result of [running, waiting]) {
+      expect(result.status).toBe('rejected');
+      expect((result as PromiseRejectedResult).reason).toBeInstanceOf(PasswordHasherBusy);
+    }
+    expect(await counterValue(registry, 'password_hash_refused_total', { reason: 'timeout' })).toBe(2);
+    await hasher.close();
+    hasher = new PasswordHasher({
+      threads: 1,
+      maxQueue: 4,
+      maxWaitMs: 60_000,
+      timeoutMs: 10_000,
+      registry: new Registry(),
+    });
+    expect(await hasher.hash('after the deadline', 14)).toMatch(/^scrypt\$14\$/);
+  });
+
   it('reports how many hashes wait for a thread', async () => {
-    hasher = new PasswordHasher({ threads: 1, maxQueue: 5, maxWaitMs: 60_000, registry });
+    hasher = new PasswordHasher({ threads: 1, maxQueue: 5, maxWaitMs: 60_000, timeoutMs: 60_000, registry });
     await hasher.hash('warm up the thread', 14);
     const pending = Array.from({ length: 4 }, (_, i) =>
       hasher!.verify(`password ${i}`, 'scrypt$14$8$1$c2FsdA==$aGFzaA=='),

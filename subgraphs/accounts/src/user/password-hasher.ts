@@ -12,9 +12,6 @@ import type { HashTask, Timed, VerifyTask } from './password';
  */
 const WORKER = path.join(__dirname, `password${path.extname(__filename)}`);
 
-/** piscina's refusals when every thread is busy and the queue is full (it exports no error class). */
-const QUEUE_FULL = new Set(['Task queue is at limit', 'No task queue available and all Workers are busy']);
-
 /** RATE_LIMITED: the pool is full (or would make it wait too long), so this hash was not started: nothing was done. */
 export class PasswordHasherBusy extends AppError {
   constructor(waitMs: number) {
@@ -35,6 +32,12 @@ export interface PasswordHasherOptions {
    * the recent hash time): the count alone does not know how fast hashes run on a loaded machine.
    */
   maxWaitMs: number;
+  /**
+   * A hash not answered by then (waiting or running: its thread is stopped and replaced) is given
+   * up and refused like the others. Below the gateway's deadline for accounts, so a sign-up is never
+   * created after the gateway has told its client it timed out.
+   */
+  timeoutMs: number;
   registry?: Registry;
 }
 
@@ -45,7 +48,9 @@ const SMOOTHING = 0.2;
  * Password hashing on its own bounded pool of worker threads (piscina): scrypt never runs on the
  * event loop nor on libuv's shared thread pool, at most `threads` run at once, at most `maxQueue`
  * wait, and none is queued that would likely finish after `maxWaitMs`; past that a caller is
- * refused at once with a wait estimate instead of queueing past the gateway's deadline.
+ * refused at once with a wait estimate instead of queueing past the gateway's deadline. A hash
+ * that still takes longer than `timeoutMs` (a machine slower than its recent past) is stopped
+ * and refused the same way.
  * See docs/adr/0008-sessions-and-tokens.md.
  */
 export class PasswordHasher {
@@ -62,7 +67,7 @@ export class PasswordHasher {
       filename: WORKER,
       minThreads: options.threads,
       maxThreads: options.threads,
-      maxQueue: options.maxQueue,
+      // The queue is bounded in run(): piscina's maxQueue does not apply to abortable tasks.
       idleTimeout: Infinity,
     });
     const registers = options.registry ? [options.registry] : [];
@@ -77,7 +82,7 @@ export class PasswordHasher {
     });
     this.refused = new Counter({
       name: 'password_hash_refused_total',
-      help: 'Password hashes refused, by operation and reason (queue_full; slow: it would have waited past the budget)',
+      help: 'Password hashes refused, by operation and reason (queue_full; slow: would wait past the budget; timeout: given up)',
       labelNames: ['operation', 'reason'],
       registers,
     });
@@ -107,27 +112,38 @@ export class PasswordHasher {
 
   private async run(operation: 'hash' | 'verify', name: string, task: HashTask | VerifyTask) {
     const started = performance.now();
+    const { threads, maxQueue, maxWaitMs, timeoutMs } = this.options;
+    if (this.inFlight >= threads + maxQueue) throw this.refuse(operation, 'queue_full');
     // An idle thread always takes it (so a slow spell can never refuse everything for good).
-    const busy = this.inFlight >= this.options.threads;
-    if (busy && this.hashMs !== undefined && this.expectedAnswerMs(this.hashMs) > this.options.maxWaitMs) {
+    const busy = this.inFlight >= threads;
+    if (busy && this.hashMs !== undefined && this.expectedAnswerMs(this.hashMs) > maxWaitMs) {
       throw this.refuse(operation, 'slow');
     }
     let result: Timed<string | boolean>;
+    const deadline = AbortSignal.timeout(timeoutMs);
+    // how many hash times, at least, it waits for and runs: those ahead of it, `threads` at a time, and its own
+    const turns = Math.floor(this.inFlight / threads) + 1;
     this.inFlight++;
     try {
-      result = await this.pool.run(task, { name });
+      result = await this.pool.run(task, { name, signal: deadline });
     } catch (error) {
-      if (error instanceof Error && QUEUE_FULL.has(error.message)) throw this.refuse(operation, 'queue_full');
-      throw error;
+      if (!deadline.aborted) throw error;
+      // `turns` hashes took longer than the deadline: hashes are at least that slow now
+      if (timeoutMs / turns > (this.hashMs ?? 0)) this.learn(timeoutMs / turns);
+      throw this.refuse(operation, 'timeout');
     } finally {
       this.inFlight--;
     }
-    this.hashMs = this.hashMs === undefined ? result.ms : this.hashMs + SMOOTHING * (result.ms - this.hashMs);
+    this.learn(result.ms);
     this.duration.observe({ operation }, (performance.now() - started) / 1000);
     return result.value;
   }
 
-  private refuse(operation: 'hash' | 'verify', reason: 'queue_full' | 'slow'): PasswordHasherBusy {
+  private learn(ms: number): void {
+    this.hashMs = this.hashMs === undefined ? ms : this.hashMs + SMOOTHING * (ms - this.hashMs);
+  }
+
+  private refuse(operation: 'hash' | 'verify', reason: 'queue_full' | 'slow' | 'timeout'): PasswordHasherBusy {
     this.refused.inc({ operation, reason });
     return new PasswordHasherBusy(this.expectedAnswerMs(this.hashMs ?? 1000));
   }
