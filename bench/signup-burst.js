@@ -34,6 +34,7 @@ const { PRISMA_SERVICES } = require(path.join(here, 'tools/dist/migrate.js'));
 const { deploy } = require(path.join(here, 'tools/dist/prisma-migrate.js'));
 const pg = require('pg');
 const { Redis } = require('ioredis');
+const { sum } = require('./prometheus-text');
 
 const args = process.argv.slice(2);
 const option = (name) => {
@@ -164,13 +165,12 @@ function percentile(values, p) {
   return Math.round(sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]);
 }
 
-function sum(text, name, labels = {}) {
-  return text
-    .split('\n')
-    .filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `))
-    .filter((l) => Object.entries(labels).every(([k, v]) => l.includes(`${k}="${v}"`)))
-    .reduce((total, l) => total + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
-}
+/** p50, p99 and the maximum of some latencies (ms). */
+const latency = (values) => ({
+  p50: percentile(values, 50),
+  p99: percentile(values, 99),
+  max: percentile(values, 100),
+});
 
 async function main() {
   const env = stackEnv();
@@ -348,23 +348,15 @@ async function main() {
       for (const s of inBurst.filter((x) => !x.ok))
         failures[s.code ?? `http_${s.status}`] = (failures[s.code ?? `http_${s.status}`] ?? 0) + 1;
       const answered = inBurst.filter((s) => s.ok).map((s) => s.ms);
+      const { p50, p99, max } = latency(inBurst.map((s) => s.ms));
       return {
         requests: inBurst.length,
         ok: answered.length,
         failures,
-        p50Ms: percentile(
-          inBurst.map((s) => s.ms),
-          50,
-        ),
-        p99Ms: percentile(
-          inBurst.map((s) => s.ms),
-          99,
-        ),
+        p50Ms: p50,
+        p99Ms: p99,
         p99OkMs: percentile(answered, 99),
-        maxMs: percentile(
-          inBurst.map((s) => s.ms),
-          100,
-        ),
+        maxMs: max,
       };
     };
     const gatewayMetrics = await (await fetch(`http://127.0.0.1:${gatewayPort}/metrics`)).text();
@@ -384,14 +376,7 @@ async function main() {
       burstWindowsMs: windows.map((w) => Math.round(w.to - w.from)),
       signUps: { total: attempts.length, ...outcome, otherAnswers },
       signUpLatencyMs: {
-        p50: percentile(
-          attempts.map((a) => a.ms),
-          50,
-        ),
-        p99: percentile(
-          attempts.map((a) => a.ms),
-          99,
-        ),
+        ...latency(attempts.map((a) => a.ms)),
         refusedP99: percentile(
           attempts.filter((a) => a.code === 'RATE_LIMITED').map((a) => a.ms),
           99,

@@ -12,6 +12,7 @@ const { mkdirSync, writeFileSync } = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const autocannon = require('autocannon');
+const { sum } = require('./prometheus-text');
 
 const root = path.resolve(__dirname, '..');
 const { loadNamedOperations } = require(path.join(root, 'packages/platform/dist/index.js'));
@@ -41,15 +42,6 @@ async function post(name, variables, cookie) {
 }
 
 const metrics = async () => (await fetch(url.replace(/\/graphql$/, '/metrics'))).text();
-
-/** Sum of a metric's samples whose labels include all of `labels`. */
-function sum(text, name, labels = {}) {
-  return text
-    .split('\n')
-    .filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `))
-    .filter((l) => Object.entries(labels).every(([k, v]) => l.includes(`${k}="${v}"`)))
-    .reduce((total, l) => total + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
-}
 
 async function rss() {
   return Math.round(sum(await metrics(), 'process_resident_memory_bytes') / 2 ** 20);
