@@ -7,8 +7,8 @@
  *   - where the previous version forbids other properties (`additionalProperties: false`), no new
  *     property at all: a consumer validating with it would refuse the new events.
  *
- * Objects are compared field by field, recursively, through array items and local `$ref`s
- * (`#/$defs/…`, `#/definitions/…`).
+ * Objects are compared field by field, recursively, through array items, `allOf` and `$ref`s
+ * (local ones, `#/$defs/…`, and others by `$id`, such as an event schema's envelope).
  */
 
 export type JsonSchema = {
@@ -34,14 +34,43 @@ export interface Incompatibility {
   message: string;
 }
 
-function resolve(schema: JsonSchema | undefined, root: JsonSchema): JsonSchema | undefined {
+/** Other schemas a `$ref` may name by `$id` (the envelope, for one). */
+export type SchemaRefs = ReadonlyMap<string, JsonSchema>;
+
+/** Follow `$ref`s (local ones and `$id`s in refs) and fold `allOf` into one schema. */
+function resolve(schema: JsonSchema | undefined, root: JsonSchema, refs: SchemaRefs): JsonSchema | undefined {
   let current = schema;
   for (let hops = 0; current?.$ref && hops < 20; hops++) {
-    const match = /^#\/(\$defs|definitions)\/(.+)$/.exec(current.$ref);
-    if (!match) return current; // a remote $ref: compared as written
-    current = (root[match[1]!] as Record<string, JsonSchema> | undefined)?.[match[2]!];
+    const ref = current.$ref;
+    const local = /^#\/(\$defs|definitions)\/(.+)$/.exec(ref);
+    const target = local
+      ? (root[local[1]!] as Record<string, JsonSchema> | undefined)?.[local[2]!]
+      : refs.get(ref.replace(/#$/, ''));
+    if (!target) return current; // a $ref we cannot see: compared as written
+    const { $ref: _ref, ...siblings } = current;
+    current = merge(target, siblings);
+  }
+  if (current && Array.isArray(current['allOf'])) {
+    const { allOf, ...rest } = current as JsonSchema & { allOf: JsonSchema[] };
+    current = allOf.reduce<JsonSchema>((merged, member) => merge(merged, resolve(member, root, refs) ?? {}), rest);
   }
   return current;
+}
+
+/** Both constraints at once (allOf): properties of both, each merged; required of both. */
+function merge(a: JsonSchema, b: JsonSchema): JsonSchema {
+  const properties: Record<string, JsonSchema> = { ...a.properties };
+  for (const [key, value] of Object.entries(b.properties ?? {})) {
+    properties[key] = properties[key] ? merge(properties[key]!, value) : value;
+  }
+  const required = [...new Set([...(a.required ?? []), ...(b.required ?? [])])];
+  return {
+    ...a,
+    ...b,
+    ...(a.type !== undefined || b.type !== undefined ? { type: b.type ?? a.type } : {}),
+    ...(a.properties || b.properties ? { properties } : {}),
+    ...(required.length ? { required } : {}),
+  };
 }
 
 function typeOf(schema: JsonSchema | undefined): string {
@@ -51,11 +80,17 @@ function typeOf(schema: JsonSchema | undefined): string {
   return (Array.isArray(t) ? [...t].sort() : [t]).join('|');
 }
 
-export function incompatibilities(previous: JsonSchema, next: JsonSchema): Incompatibility[] {
+export function incompatibilities(
+  previous: JsonSchema,
+  next: JsonSchema,
+  refs: { previous?: SchemaRefs; next?: SchemaRefs } = {},
+): Incompatibility[] {
   const out: Incompatibility[] = [];
+  const before = refs.previous ?? new Map<string, JsonSchema>();
+  const after = refs.next ?? new Map<string, JsonSchema>();
   const walk = (prev: JsonSchema | undefined, cur: JsonSchema | undefined, at: string) => {
-    const a = resolve(prev, previous);
-    const b = resolve(cur, next);
+    const a = resolve(prev, previous, before);
+    const b = resolve(cur, next, after);
     if (!a || !b) return;
     const label = (field: string) => (at ? `${at}.${field}` : field);
     if (typeOf(a) === 'array' && typeOf(b) === 'array') walk(a.items, b.items, `${at}[]`);
@@ -74,16 +109,16 @@ export function incompatibilities(previous: JsonSchema, next: JsonSchema): Incom
           field: field_,
           message: `required field ${field_} became optional`,
         });
-      } else if (typeOf(resolve(aProps[field], previous)) !== typeOf(resolve(bProps[field], next))) {
+      } else if (typeOf(resolve(aProps[field], previous, before)) !== typeOf(resolve(bProps[field], next, after))) {
         out.push({
           kind: 'REQUIRED_FIELD_RETYPED',
           field: field_,
-          message: `required field ${field_} changed type from ${typeOf(resolve(aProps[field], previous))} to ${typeOf(resolve(bProps[field], next))}`,
+          message: `required field ${field_} changed type from ${typeOf(resolve(aProps[field], previous, before))} to ${typeOf(resolve(bProps[field], next, after))}`,
         });
       }
     }
     for (const field of bRequired) {
-      if (aRequired.has(field) || resolve(bProps[field], next)?.default !== undefined) continue;
+      if (aRequired.has(field) || resolve(bProps[field], next, after)?.default !== undefined) continue;
       out.push({
         kind: 'NEW_REQUIRED_FIELD_WITHOUT_DEFAULT',
         field: label(field),

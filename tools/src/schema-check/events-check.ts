@@ -7,16 +7,18 @@
  * work may bring its own loader (its folder's layout, or usage read from its code) and plug it in
  * with `eventsCheck(source)` in ./index.ts. Until schema/events/ exists the check is skipped.
  *
- *   schema/events/envelope.schema.json       the envelope every event travels in
- *   schema/events/<Type>/v<N>.schema.json    one JSON Schema per event type and version
- *                                            (also accepted: schema/events/<Type>.v<N>.schema.json)
+ *   schema/events/envelope.json              the envelope every event travels in
+ *   schema/events/<Type>.v<N>.json           one JSON Schema per event type and version
+ *                                            (also read: `.schema.json`, and <Type>/v<N>.json)
  *   schema/events/usage.json                 { "<service>": { "publishes": ["ProductUpdated@1"],
  *                                                             "consumes": ["UserRegistered"] } }
+ *
+ * A schema may `$ref` another by its `$id` (an event's schema, its envelope) and combine with `allOf`.
  */
 import { skip, type Check, type Finding } from '../contracts/check';
 import type { FileSource } from '../contracts/git';
 import type { SchemaCheckContext } from './context';
-import { incompatibilities, type JsonSchema } from './event-compatibility';
+import { incompatibilities, type JsonSchema, type SchemaRefs } from './event-compatibility';
 
 export interface EventSchema {
   type: string;
@@ -35,6 +37,10 @@ export interface EventUse {
 
 export interface EventContracts {
   envelope?: { file: string; schema: JsonSchema };
+  /** Every schema by its `$id`, for `$ref`s between them. */
+  refs: SchemaRefs;
+  /** Undefined when nothing declares who publishes and consumes what. */
+  usesDeclared?: string;
   schemas: EventSchema[];
   uses: EventUse[];
   /** Files that could not be read as a schema (bad JSON, a name outside the layout). */
@@ -44,13 +50,14 @@ export interface EventContracts {
 export interface EventContractsSource {
   /** The folder whose absence means "no event schemas yet". */
   folder: string;
-  /** Undefined when the folder is absent from these files. */
-  load(files: FileSource): EventContracts | undefined;
+  /** Undefined when the folder is absent; `skipped` when it holds nothing this source can read. */
+  load(files: FileSource): EventContracts | { skipped: string } | undefined;
 }
 
 const FOLDER = 'schema/events';
-const VERSIONED = /^v([1-9][0-9]*)\.schema\.json$/;
-const FLAT = /^([A-Z][A-Za-z0-9]*)\.v([1-9][0-9]*)\.schema\.json$/;
+const VERSIONED = /^v([1-9][0-9]*)(?:\.schema)?\.json$/;
+const FLAT = /^([A-Z][A-Za-z0-9]*)\.v([1-9][0-9]*)(?:\.schema)?\.json$/;
+const ENVELOPE = /^envelope(?:\.schema)?\.json$/;
 const USE = /^([A-Z][A-Za-z0-9]*)(?:@([1-9][0-9]*))?$/;
 
 /** The layout described above. */
@@ -76,13 +83,15 @@ export const defaultEventLayout: EventContractsSource = {
     const schemas: EventSchema[] = [];
     let envelope: EventContracts['envelope'];
     let uses: EventUse[] = [];
+    let usesDeclared: string | undefined;
     for (const entry of entries) {
       const file = `${FOLDER}/${entry}`;
       const flat = FLAT.exec(entry);
-      if (entry === 'envelope.schema.json') {
+      if (ENVELOPE.test(entry)) {
         const schema = json(file);
         if (schema) envelope = { file, schema };
       } else if (entry === 'usage.json') {
+        usesDeclared = file;
         uses = usesOf(json(file) as unknown, file, problems);
       } else if (flat) {
         const schema = json(file);
@@ -96,7 +105,23 @@ export const defaultEventLayout: EventContractsSource = {
         }
       }
     }
-    return { ...(envelope ? { envelope } : {}), schemas, uses, problems };
+    if (!envelope && !schemas.length && !problems.length) {
+      return {
+        skipped: `${FOLDER}/ holds no <Type>.v<N>.json this loader reads: plug in its loader (events-check.ts)`,
+      };
+    }
+    const refs = new Map<string, JsonSchema>();
+    for (const s of [...(envelope ? [envelope.schema] : []), ...schemas.map((e) => e.schema)]) {
+      if (typeof s.$id === 'string') refs.set(s.$id.replace(/#$/, ''), s);
+    }
+    return {
+      ...(envelope ? { envelope } : {}),
+      schemas,
+      uses,
+      refs,
+      ...(usesDeclared ? { usesDeclared } : {}),
+      problems,
+    };
   },
 };
 
@@ -186,6 +211,14 @@ export function checkEventContracts(current: EventContracts, base: EventContract
       ...incompatibilities(before, after).map(fromRule(element, 'changed in place incompatibly with the base')),
     );
   }
+  if (!current.usesDeclared) {
+    findings.push({
+      severity: 'info',
+      kind: 'NO_EVENT_USAGE',
+      element: `${FOLDER}/usage.json`,
+      message: 'absent: who publishes and consumes which event is not declared, so coverage is not checked',
+    });
+  }
   for (const use of current.uses) {
     const has = (byType.get(use.type) ?? []).some((s) => use.version === undefined || s.version === use.version);
     if (!has) {
@@ -208,8 +241,10 @@ export function eventsCheck(source: EventContractsSource = defaultEventLayout): 
     run(context) {
       const current = source.load(context.files);
       if (!current) return skip(`no ${source.folder}/ yet`);
+      if ('skipped' in current) return skip(current.skipped);
       const base = context.baseFiles();
-      const before = base ? source.load(base) : undefined;
+      const loaded = base ? source.load(base) : undefined;
+      const before = loaded && !('skipped' in loaded) ? loaded : undefined;
       const types = new Set(current.schemas.map((s) => s.type));
       return {
         findings: checkEventContracts(current, before),

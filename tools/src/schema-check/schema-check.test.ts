@@ -409,6 +409,39 @@ describe('schema:check', () => {
       ]);
     });
 
+    it('reads the flat layout (<Type>.v<N>.json) whose schemas $ref the envelope by $id inside allOf', async () => {
+      const typed = (version: number, required: string[], properties: object) => ({
+        $id: `polystore:events/ProductUpdated.v${version}`,
+        allOf: [
+          { $ref: 'polystore:events/envelope' },
+          { type: 'object', properties: { data: { type: 'object', required, properties } } },
+        ],
+      });
+      repo
+        .write('schema/events/envelope.json', JSON.stringify({ ...envelope, $id: 'polystore:events/envelope' }))
+        .write(
+          'schema/events/ProductUpdated.v1.json',
+          JSON.stringify(typed(1, ['sku', 'name'], { sku: { type: 'string' }, name: { type: 'string' } })),
+        )
+        .write('schema/events/ProductUpdated.v2.json', JSON.stringify(typed(2, ['sku'], { sku: { type: 'string' } })))
+        .commit('flat layout');
+      const report = await check();
+      expect(errors(report, 'events').map((f) => [f.kind, f.element])).toEqual([
+        ['REQUIRED_FIELD_REMOVED', 'ProductUpdated@2 data.name'],
+      ]);
+      expect(result(report, 'events').findings).toContainEqual(
+        expect.objectContaining({ severity: 'info', kind: 'NO_EVENT_USAGE' }),
+      );
+    });
+
+    it('skips, saying so, a folder that holds nothing it can read', async () => {
+      repo.write('schema/events/README.md', 'soon\n').commit('placeholder');
+      expect(result(await check(), 'events')).toMatchObject({
+        verdict: 'skip',
+        skipped: expect.stringContaining('holds no <Type>.v<N>.json this loader reads'),
+      });
+    });
+
     it('fails a published version changed in place incompatibly with the base', async () => {
       events(v1, { catalog: { publishes: ['ProductUpdated@1'] } });
       repo.remove('schema/events/ProductUpdated/v2.schema.json').commit('events at v1');
