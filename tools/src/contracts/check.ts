@@ -109,9 +109,8 @@ export function formatReport(report: Report, command: string): string {
     const note = check.skipped ?? check.summary;
     lines.push(`${MARK[check.verdict]}  ${check.title}${note ? ` — ${note}` : ''}`);
     for (const finding of check.findings) {
-      lines.push(
-        `      ${SEVERITY[finding.severity]} ${finding.element ? `${finding.element}: ` : ''}${finding.message}`,
-      );
+      const message = finding.message.replace(/\n/g, '\n          ');
+      lines.push(`      ${SEVERITY[finding.severity]} ${finding.element ? `${finding.element}: ` : ''}${message}`);
       if (finding.detail) for (const line of finding.detail.trimEnd().split('\n')) lines.push(`          ${line}`);
     }
   }
