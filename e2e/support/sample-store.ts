@@ -16,7 +16,10 @@ export async function loadSampleStore(polystore: RunningPolystore, size: SampleS
     polystore.search.index,
     new GraphCatalogSource(polystore.url, { service: 'search', secret: `search-${TEST_SIGNING_SECRET}` }),
     { pageSize: 100, log: () => undefined },
-  );
+  ).catch((error: { message: string; extensions?: unknown }) => {
+    // the graph client's message alone does not say which call failed, or why
+    throw new Error(`reindex through the gateway: ${error.message} ${JSON.stringify(error.extensions ?? {})}`);
+  });
   const active = sample.products.filter((p) => p.status === 'ACTIVE').length;
   if (report.indexed !== active) throw new Error(`indexed ${report.indexed} products of ${active} active ones`);
   return sample;
