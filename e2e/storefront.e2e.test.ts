@@ -1,13 +1,10 @@
 import path from 'node:path';
 import { loadPersistedOperations, type PersistedOperation } from '../gateway/src/plugins/persisted-operations';
 import { createRoleService } from '../subgraphs/accounts/src/role/role.service';
-import { reindex } from '../subgraphs/search/src/indexing/reindex';
-import { GraphCatalogSource } from '../subgraphs/search/src/indexing/catalog-source';
-import { TEST_SIGNING_SECRET } from '../test-support/graphql';
 import { SAMPLE_PASSWORD, SAMPLE_STAFF_EMAIL, type Sample } from '../tools/src/sample-data';
-import { seed } from '../tools/src/seed';
 import { Browser } from './support/browser';
 import { startPolystore, type RunningPolystore } from './support/polystore';
+import { loadSampleStore } from './support/sample-store';
 
 // Every storefront operation in schema/operations/, sent the way a production client sends it (by
 // its hash alone, with the gateway requiring the safelist), through the gateway to the real stores,
@@ -54,13 +51,7 @@ async function run(browser: Browser, name: string, variables: Record<string, unk
 
 beforeAll(async () => {
   polystore = await startPolystore({ gateway: { PERSISTED_OPERATIONS: 'require' } });
-  sample = await seed({ products: 240, users: 40 }, { ...polystore.stores, currency: 'EUR' });
-  const report = await reindex(
-    polystore.search.index,
-    new GraphCatalogSource(polystore.url, { service: 'search', secret: `search-${TEST_SIGNING_SECRET}` }),
-    { pageSize: 100, log: () => undefined },
-  );
-  expect(report.indexed).toBe(sample.products.filter((p) => p.status === 'ACTIVE').length);
+  sample = await loadSampleStore(polystore, { products: 240, users: 40 });
 }, 180_000);
 
 afterAll(async () => {

@@ -11,6 +11,7 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { generateCheckoutKeys, metricsPortFor } from '@polystore/platform';
+import { SAMPLE_PASSWORD, SAMPLE_STAFF_EMAIL, sampleCustomer } from './sample-data';
 
 const ROOT = path.resolve(__dirname, '../..');
 const LOGS = path.join(ROOT, '.data', 'logs');
@@ -134,6 +135,30 @@ function buildSearchIndex(env: NodeJS.ProcessEnv): Promise<void> {
   });
 }
 
+export interface BannerFacts {
+  gatewayUrl: string;
+  seconds: number;
+  /** The gateway first, then the subgraphs: their metrics ports are listed. */
+  services: Pick<ServiceSpec, 'name' | 'metricsPort'>[];
+  metricsHost: string;
+  /** The sample customer to sign in as (sampleCustomer(): the one the README names). */
+  customerEmail: string;
+}
+
+/** What scripts/start prints once everything answers: where, who to sign in as, metrics, logs, stop. */
+export function bannerText(facts: BannerFacts): string {
+  const { gatewayUrl } = facts;
+  return (
+    `\nPolystore is up in ${facts.seconds.toFixed(1)} s: ${gatewayUrl}\n` +
+    `  try: curl -s ${gatewayUrl} -H 'content-type: application/json' -d '{"query":"{ products(first: 3) { edges { node { name price { amount currency } } } } }"}'\n` +
+    `  sign in (password ${SAMPLE_PASSWORD}): customer ${facts.customerEmail}, staff ${SAMPLE_STAFF_EMAIL}\n` +
+    `  metrics: ${facts.services.map((s) => `${s.name} :${s.metricsPort}`).join(', ')} ` +
+    `(http://${facts.metricsHost}:<port>/metrics)\n` +
+    `  logs: .data/logs/<service>.log\n` +
+    `  stop: Ctrl-C (the stores keep running: scripts/stack down), or scripts/stop after --detach (stores too)\n`
+  );
+}
+
 async function stopAll(code: number): Promise<never> {
   stopping = true;
   for (const name of [GATEWAY.name, ...SERVICES.map((s) => s.name).reverse()]) {
@@ -171,11 +196,13 @@ async function main(): Promise<void> {
     await stopAll(1);
   }
   console.log(
-    `\nPolystore is up in ${((Date.now() - started) / 1000).toFixed(1)} s: ${gatewayUrl}\n` +
-      `  try: curl -s ${gatewayUrl} -H 'content-type: application/json' -d '{"query":"{ products(first: 3) { edges { node { name price { amount currency } } } } }"}'\n` +
-      `  metrics: ${[GATEWAY, ...SERVICES].map((s) => `${s.name} :${s.metricsPort}`).join(', ')} ` +
-      `(http://${env['METRICS_HOST'] ?? '127.0.0.1'}:<port>/metrics)\n` +
-      `  logs: .data/logs/<service>.log   stop: Ctrl-C (stores keep running; scripts/stack down stops them)\n`,
+    bannerText({
+      gatewayUrl,
+      seconds: (Date.now() - started) / 1000,
+      services: [GATEWAY, ...SERVICES],
+      metricsHost: env['METRICS_HOST'] ?? '127.0.0.1',
+      customerEmail: sampleCustomer().email,
+    }),
   );
 }
 

@@ -79,6 +79,17 @@ export const SAMPLE_PASSWORD = 'polystore-demo';
 /** The sample staff user's email (documented in the README); the password is SAMPLE_PASSWORD. */
 export const SAMPLE_STAFF_EMAIL = 'staff@example.com';
 
+/**
+ * The customer a newcomer signs in as: the first one of the default sample, the one the README's
+ * example and scripts/start's banner name. Derived, never typed in: a change to the sample that
+ * moves them shows in the banner at once and fails the README's test (e2e/docs-examples.e2e.test.ts).
+ */
+export function sampleCustomer(sample: Sample = generateSample()): SampleUser {
+  const customer = sample.users[0];
+  if (!customer) throw new Error('the sample has no customers');
+  return customer;
+}
+
 type AttributeSpec = Record<string, readonly string[]>;
 
 const COLOURS = ['black', 'white', 'grey', 'red', 'blue', 'green', 'yellow', 'oak', 'walnut', 'brass'] as const;
