@@ -1,10 +1,13 @@
-import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginLandingPageDisabled,
+  ApolloServerPluginSchemaReportingDisabled,
+  ApolloServerPluginUsageReportingDisabled,
+} from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import {
   createHttpApp,
@@ -21,9 +24,12 @@ import { createFrontDoor, type FrontDoor } from './http/front-door';
 import { createExplorer } from './explorer/explorer';
 import { InstrumentedPlanCache } from './plan-cache';
 import { createGatewayMetrics } from './plugins/metrics';
+import { retryAfterPlugin } from './plugins/retry-after';
 import { explorerEnabled } from './resilience-config';
-import { createSubgraphServices } from './subgraph-services';
+import type { SubgraphSettings } from './subgraph-config';
+import { createSubgraphServices, type SubgraphServices } from './subgraph-services';
 import type { GatewayContext } from './subgraph-source';
+import { withApolloTelemetry } from './telemetry';
 
 export interface Gateway {
   http: HttpApp;
@@ -32,14 +38,6 @@ export interface Gateway {
   metrics: ServiceMetrics;
   listen(port: number, host: string): Promise<AddressInfo>;
   stop(): Promise<void>;
-}
-
-/** The subgraph names and URLs a supergraph declares (`@join__graph(name:, url:)`). */
-export function subgraphsOf(supergraphSdl: string): { name: string; url: string }[] {
-  return [...supergraphSdl.matchAll(/@join__graph\(name: "([^"]+)", url: "([^"]+)"\)/g)].map((m) => ({
-    name: m[1]!,
-    url: m[2]!,
-  }));
 }
 
 export interface GatewayDeps {
@@ -51,38 +49,26 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
   const logger = deps.logger ?? createLogger('gateway', config.LOG_LEVEL);
   const metrics = createMetrics('gateway');
   const production = config.NODE_ENV === 'production';
-  const supergraphSdl = readFileSync(config.SUPERGRAPH_PATH, 'utf8');
-  const subgraphs = subgraphsOf(supergraphSdl).map((s) => ({ ...s, url: config.subgraphUrls[s.name] ?? s.url }));
-
-  for (const s of subgraphs) {
-    if (!config.signingSecrets[s.name]) throw new Error(`${s.name.toUpperCase()}_SIGNING_SECRET is not set`);
-  }
+  const { supergraphSdl, subgraphs } = config;
+  for (const warning of config.warnings) logger.warn(warning);
   const gatewayMetrics = createGatewayMetrics(metrics.registry);
   const planCache = new InstrumentedPlanCache(config.QUERY_PLAN_CACHE_MB * 2 ** 20, gatewayMetrics);
   const services = createSubgraphServices(config, { logger, metrics: gatewayMetrics });
-  const gateway = new ApolloGateway({
-    supergraphSdl,
-    queryPlannerConfig: { cache: planCache },
-    buildService: services.buildService,
-  });
-  const accountsUrl = subgraphs.find((s) => s.name === 'accounts')?.url;
-  if (!accountsUrl) throw new Error('the supergraph has no accounts subgraph, which sessions need');
-  const frontDoor = await createFrontDoor(config, { metrics, logger, accountsUrl });
+  const gateway = withApolloTelemetry(
+    config.GATEWAY_APOLLO_TELEMETRY,
+    () =>
+      new ApolloGateway({
+        supergraphSdl,
+        queryPlannerConfig: { cache: planCache },
+        buildService: services.buildService,
+      }),
+  );
+  const frontDoor = await createFrontDoor(config, { metrics, gatewayMetrics, logger });
 
   const http = createHttpApp({
     metrics,
-    readiness: {
-      ...Object.fromEntries(
-        subgraphs.map((s) => [
-          s.name,
-          async () => {
-            const response = await fetch(new URL('/readyz', s.url), { signal: AbortSignal.timeout(1500) });
-            if (!response.ok) throw new Error(`HTTP ${response.status}`);
-          },
-        ]),
-      ),
-      ...frontDoor.readiness,
-    },
+    config,
+    readiness: { ...subgraphReadiness(subgraphs, services), ...frontDoor.readiness },
   });
   // Behind a proxy, the client address comes from X-Forwarded-For of the proxies trusted here.
   http.app.set('trust proxy', config.TRUST_PROXY);
@@ -99,6 +85,11 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
       ...frontDoor.apollo.plugins,
       ApolloServerPluginDrainHttpServer({ httpServer: http.server, stopGracePeriodMillis: 10_000 }),
       ApolloServerPluginLandingPageDisabled(),
+      // Usage and schema reports go to Apollo's hosted Studio: off whatever APOLLO_KEY and
+      // APOLLO_SCHEMA_REPORTING say (docs/egress.md).
+      ApolloServerPluginUsageReportingDisabled(),
+      ApolloServerPluginSchemaReportingDisabled(),
+      retryAfterPlugin(),
       observabilityPlugin({ metrics, logger, slowOperationMs: config.SLOW_OPERATION_MS }),
     ],
   });
@@ -117,12 +108,37 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
     frontDoor,
     logger,
     metrics,
-    listen: (port, host) => http.listen(port, host),
+    async listen(port, host) {
+      const address = await http.listen(port, host);
+      logger.info({ url: http.metricsUrl() }, 'metrics listening');
+      return address;
+    },
     async stop() {
       frontDoor.beginShutdown();
       await apollo.stop();
       await services.close();
       await frontDoor.stop();
+      await http.closeMetrics();
     },
   };
+}
+
+/**
+ * /readyz's check of each subgraph, as its settings say (docs/gateway.md): by default `{ __typename }`
+ * through the gateway's own client (signed when it has a secret), which any subgraph answers; or a
+ * GET of a health URL answering 2xx; or none.
+ */
+function subgraphReadiness(subgraphs: SubgraphSettings[], services: SubgraphServices) {
+  const checks: Record<string, () => Promise<unknown>> = {};
+  for (const subgraph of subgraphs) {
+    const { readiness } = subgraph;
+    if (readiness.kind === 'graphql') checks[subgraph.name] = () => services.probe(subgraph.name);
+    if (readiness.kind === 'url') {
+      checks[subgraph.name] = async () => {
+        const response = await fetch(readiness.url, { signal: AbortSignal.timeout(1500) });
+        if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      };
+    }
+  }
+  return checks;
 }

@@ -10,6 +10,7 @@ export * from './metrics';
 export * from './pagination';
 export * from './progress';
 export * from './schema-files';
+export * from './string-rule';
 export * from './subgraph-server';
 export * from './redis';
 export * from './graph-client';

@@ -316,6 +316,16 @@ describe('products connection', () => {
     const newest: any = await gql(url, PAGE, { first: 1 });
     const cursor = newest.data.products.pageInfo.endCursor;
     expect(codes(await gql(url, PAGE, { s: 'PRICE_ASC', after: cursor }))).toEqual(['BAD_USER_INPUT']);
+    // same length, other kind of key: a name is not a price (found by e2e/string-inputs' fuzz)
+    const byName: any = await gql(url, PAGE, { s: 'NAME_ASC', first: 1 });
+    const byPrice: any = await gql(url, PAGE, { s: 'PRICE_ASC', first: 1 });
+    for (const [s, after] of [
+      ['PRICE_ASC', byName.data.products.pageInfo.endCursor],
+      ['PRICE_DESC', byName.data.products.pageInfo.endCursor],
+      ['NAME_ASC', byPrice.data.products.pageInfo.endCursor],
+    ]) {
+      expect([s, codes(await gql(url, PAGE, { s, after }))]).toEqual([s, ['BAD_USER_INPUT']]);
+    }
     expect(codes(await gql(url, PAGE, { first: 101 }))).toEqual(['BAD_USER_INPUT']);
   });
 });

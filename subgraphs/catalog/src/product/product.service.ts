@@ -31,6 +31,11 @@ import {
 } from './product.repository';
 
 const cursorShape = z.union([z.tuple([z.string()]), z.tuple([z.union([z.string(), z.number()]), z.string()])]);
+/** Whether a decoded cursor is what sortKeyOf makes for `sort`: [id], [price, id] or [name key, id]. */
+const fitsSort = (key: readonly unknown[], sort: ProductSort) =>
+  sort === 'NEWEST'
+    ? key.length === 1
+    : key.length === 2 && typeof key[0] === (sort === 'NAME_ASC' ? 'string' : 'number');
 
 export interface ProductPage {
   edges: { cursor: string; node: ProductDoc }[];
@@ -108,7 +113,7 @@ export class ProductService {
       'arguments',
     );
     const afterKey = after ? [...decodeCursor(after, cursorShape)] : undefined;
-    if (afterKey && afterKey.length !== (sort === 'NEWEST' ? 1 : 2)) {
+    if (afterKey && !fitsSort(afterKey, sort)) {
       throw badUserInput('Invalid cursor', [{ field: 'after', message: 'cursor belongs to another sort order' }]);
     }
     const rows = await this.products.page(filter, sort, first + 1, afterKey);
