@@ -22,6 +22,7 @@ import { acceptSessionGrants } from '../auth/session-grants';
 import type { GatewayConfig } from '../config';
 import type { GatewayMetrics } from '../plugins/metrics';
 import { operationLimits } from '../plugins/operation-limits';
+import { knownOperationTypesRule, operationResolutionPlugin } from '../plugins/operation-resolution';
 import {
   loadPersistedOperations,
   PersistedOperationCache,
@@ -159,7 +160,7 @@ export async function createFrontDoor(
     after: [httpErrorHandler(logger)],
     apollo: {
       parseOptions: limits.parseOptions,
-      validationRules: limits.validationRules,
+      validationRules: [...limits.validationRules, knownOperationTypesRule],
       persistedQueries: {
         cache: new PersistedOperationCache(
           safelist,
@@ -170,7 +171,7 @@ export async function createFrontDoor(
       },
       allowBatchedHttpRequests: false,
       formatError: gatewayFormatError(production),
-      plugins: limits.plugins,
+      plugins: [...limits.plugins, operationResolutionPlugin()],
     },
     async context({ req, res }) {
       const context: GatewayContext = { requestId: String(req.headers['x-request-id']), identity: identityOf(res) };
