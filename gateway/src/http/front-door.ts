@@ -24,6 +24,7 @@ import type { GatewayMetrics } from '../plugins/metrics';
 import { operationLimits } from '../plugins/operation-limits';
 import { knownOperationTypesRule, operationResolutionPlugin } from '../plugins/operation-resolution';
 import {
+  checkPersistedQueries,
   loadPersistedOperations,
   PersistedOperationCache,
   requirePersistedOperations,
@@ -152,6 +153,7 @@ export async function createFrontDoor(
         if (!('body' in req)) (req as { body?: unknown }).body = undefined;
         next();
       },
+      checkPersistedQueries(),
       requirePersistedOperations(safelist, mode, {
         maxTokens: config.MAX_TOKENS,
         onRefused: () => metrics.rejectedRequests.inc({ reason: 'not_persisted' }),
