@@ -54,6 +54,8 @@ async function runGatewayProcess(env: Record<string, string>): Promise<GatewayRu
       PORT: '0',
       NODE_OPTIONS: egress.nodeOptions(),
       [egress.LOG_VARIABLE]: logDir,
+      // the stores' hosts when they are not on this machine (test-support/egress.ts)
+      [egress.ALLOW_VARIABLE]: process.env[egress.ALLOW_VARIABLE] ?? '',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
 import { Role } from '@polystore/platform';
 import { loadGatewayConfig } from '../gateway/src/config';
 import { createGateway, type Gateway } from '../gateway/src/gateway';
-import { loadPersistedOperations } from '../gateway/src/plugins/persisted-operations';
 import { createRoleService } from '../subgraphs/accounts/src/role/role.service';
 import { codes } from '../test-support/graphql';
 import { Browser } from './support/browser';
+import { PERSISTED as operations, sendOperation } from './support/operations';
 import { startPolystore, type RunningPolystore } from './support/polystore';
 import { createStaff, signInCustomer, type StaffUser } from './support/staff';
 
@@ -16,9 +15,6 @@ import { createStaff, signInCustomer, type StaffUser } from './support/staff';
 // lands. Through the gateway in development (ad hoc operations allowed), in production with the
 // safelist required (the staff operations of schema/operations/staff.graphql, sent by hash), and
 // in production with PERSISTED_OPERATIONS=apq (ad hoc operations allowed again).
-const operations = new Map(
-  [...loadPersistedOperations(path.join(__dirname, '..', 'schema', 'operations')).values()].map((o) => [o.name, o]),
-);
 const STAFF_OPERATIONS = ['CreateCategory', 'CreateProduct', 'UpdateProduct', 'CapturePayment', 'RefundPayment'];
 
 interface Mode {
@@ -49,19 +45,8 @@ interface Result {
 }
 
 /** A safelisted operation, by its hash or as ad hoc text (renamed, so no list holds it). */
-async function send(browser: Browser, mode: Mode, name: string, variables: Record<string, unknown>): Promise<Result> {
-  const operation = operations.get(name);
-  if (!operation) throw new Error(`no operation ${name} in schema/operations`);
-  const body = mode.byHash
-    ? { variables, extensions: { persistedQuery: { version: 1, sha256Hash: operation.hash } } }
-    : { query: operation.body.replace(new RegExp(`\\b${name}\\b`), `AdHoc${name}`), variables };
-  const response = await browser.fetch({
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  return { status: response.status, ...((await response.json()) as object) };
-}
+const send = (browser: Browser, mode: Mode, name: string, variables: Record<string, unknown>): Promise<Result> =>
+  sendOperation(browser, name, variables, mode.byHash ? 'hash' : 'ad hoc');
 
 async function ok(result: Promise<Result>, what: string): Promise<any> {
   const { status, data, errors } = await result;

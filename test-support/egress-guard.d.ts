@@ -22,9 +22,13 @@ export function readLog(dir: string): EgressAttempt[];
 /** Attempts as a report a person can act on: each destination once, with who tried and from where. */
 export function report(list: EgressAttempt[]): string;
 export function isLoopback(host: string): boolean;
+/** Loopback, or a host POLYSTORE_EGRESS_ALLOW lists (exactly; read from the environment at each call). */
+export function isAllowed(host: string): boolean;
 /** NODE_OPTIONS that preload the guard into a process, appended to those given. */
 export function nodeOptions(existing?: string): string;
 /** The code of the error a refused caller gets. */
 export const CODE: 'EGRESS_REFUSED';
 /** The variable naming the directory where each process appends its attempts (<pid>.jsonl). */
 export const LOG_VARIABLE: 'POLYSTORE_EGRESS_LOG';
+/** The variable listing, comma-separated, the hosts besides loopback that may be reached (the stores'). */
+export const ALLOW_VARIABLE: 'POLYSTORE_EGRESS_ALLOW';

@@ -8,6 +8,10 @@
  *   node --require ./test-support/egress-preload.js app.js   (NODE_OPTIONS passes it to child processes)
  *
  * Loopback is 127.0.0.0/8, ::1 (IPv4-mapped 127/8 too), the name `localhost`, and unix sockets.
+ * Besides loopback, exactly the hosts listed in POLYSTORE_EGRESS_ALLOW (comma-separated names or
+ * addresses) are let through: the test suites' global set-up puts there the hosts of store URLs
+ * that point elsewhere (compose, CI), and nothing else (test-support/egress.ts). A connection to
+ * such a host, or a lookup of its name, passes; DNS queries (resolve*) stay refused.
  * Covered: every TCP connection (net.Socket#connect, under which http, https, tls.connect, fetch/undici,
  * pg, ioredis and the mongodb driver all connect), UDP (dgram send/connect), name lookups
  * (dns.lookup, dns.lookupService, dns.promises) and DNS queries (dns.resolve*, dns.reverse and both
@@ -30,21 +34,44 @@ const path = require('node:path');
 const STATE = Symbol.for('polystore.egress-guard');
 const CODE = 'EGRESS_REFUSED';
 const LOG_VARIABLE = 'POLYSTORE_EGRESS_LOG';
+const ALLOW_VARIABLE = 'POLYSTORE_EGRESS_ALLOW';
 
 const loopback = new net.BlockList();
 loopback.addSubnet('127.0.0.0', 8, 'ipv4');
 loopback.addAddress('::1', 'ipv6');
 loopback.addSubnet('::ffff:127.0.0.0', 104, 'ipv6');
 
-/** True for a loopback address or the name localhost (a name other than that may go anywhere). */
-function isLoopback(host) {
-  const h = String(host)
+/** A host as compared here: no brackets around an IPv6 address, no trailing dot, lower case. */
+function normalize(host) {
+  return String(host)
     .replace(/^\[(.*)\]$/, '$1')
     .replace(/\.$/, '')
     .toLowerCase();
+}
+
+/** True for a loopback address or the name localhost (a name other than that may go anywhere). */
+function isLoopback(host) {
+  const h = normalize(host);
   if (h === 'localhost') return true;
   const family = net.isIP(h);
   return family !== 0 && loopback.check(h, family === 6 ? 'ipv6' : 'ipv4');
+}
+
+let allowedFrom;
+let allowedSet = new Set();
+/** The hosts POLYSTORE_EGRESS_ALLOW lists, read again whenever the variable changes. */
+function allowedHosts() {
+  const value = process.env[ALLOW_VARIABLE] ?? '';
+  if (value !== allowedFrom) {
+    allowedFrom = value;
+    allowedSet = new Set(value.split(',').map(normalize).filter(Boolean));
+  }
+  return allowedSet;
+}
+
+/** True for loopback and for a host POLYSTORE_EGRESS_ALLOW lists (exactly: no subdomains, no other address). */
+function isAllowed(host) {
+  return isLoopback(host) || allowedHosts().has(normalize(host));
 }
 
 function state() {
@@ -113,7 +140,7 @@ function patchSocketConnect() {
   const original = net.Socket.prototype.connect;
   net.Socket.prototype.connect = function connect(...args) {
     const target = connectTarget(args);
-    if (!target || isLoopback(target.host)) return original.apply(this, args);
+    if (!target || isAllowed(target.host)) return original.apply(this, args);
     const error = refuse('connect', hostPort(target.host, target.port));
     process.nextTick(() => this.destroy(error));
     return this;
@@ -127,7 +154,7 @@ function patchDgram() {
     // send(msg[, offset, length][, port][, address][, callback]): the address is the one string after msg
     const address = args.slice(1).find((a) => typeof a === 'string');
     const port = args.slice(1).find((a, i, rest) => typeof a === 'number' && typeof rest[i + 1] !== 'number');
-    if (address === undefined || isLoopback(address)) return originalSend.apply(this, args);
+    if (address === undefined || isAllowed(address)) return originalSend.apply(this, args);
     const error = refuse('udp', hostPort(address, port));
     const callback = args.find((a) => typeof a === 'function');
     process.nextTick(() => (callback ? callback(error) : this.emit('error', error)));
@@ -135,7 +162,7 @@ function patchDgram() {
   const originalConnect = proto.connect;
   proto.connect = function connect(port, address, callback) {
     const host = typeof address === 'string' ? address : 'localhost';
-    if (isLoopback(host)) return originalConnect.apply(this, arguments);
+    if (isAllowed(host)) return originalConnect.apply(this, arguments);
     const error = refuse('udp', hostPort(host, port));
     const done = typeof address === 'function' ? address : callback;
     process.nextTick(() => (done ? done(error) : this.emit('error', error)));
@@ -181,8 +208,8 @@ function patchFunctions(target, names, kind, allowed, answer) {
   }
 }
 
-const nameStaysHere = ([hostname]) => !hostname || net.isIP(String(hostname)) !== 0 || isLoopback(hostname);
-const addressIsLoopback = ([address]) => isLoopback(address);
+const nameStaysHere = ([hostname]) => !hostname || net.isIP(String(hostname)) !== 0 || isAllowed(hostname);
+const addressIsAllowed = ([address]) => isAllowed(address);
 const never = () => false;
 
 function patchDns() {
@@ -191,7 +218,7 @@ function patchDns() {
     [dns.promises, toPromise],
   ]) {
     patchFunctions(target, ['lookup'], 'lookup', nameStaysHere, answer);
-    patchFunctions(target, ['lookupService'], 'lookup', addressIsLoopback, answer);
+    patchFunctions(target, ['lookupService'], 'lookup', addressIsAllowed, answer);
     patchFunctions(target, QUERIES, 'resolve', never, answer);
     patchFunctions(target.Resolver.prototype, QUERIES, 'resolve', never, answer);
   }
@@ -250,4 +277,15 @@ function nodeOptions(existing = '') {
   return existing.includes(PRELOAD) ? existing : `${existing} --require ${JSON.stringify(PRELOAD)}`.trim();
 }
 
-module.exports = { install, attempts, readLog, report, isLoopback, nodeOptions, CODE, LOG_VARIABLE };
+module.exports = {
+  install,
+  attempts,
+  readLog,
+  report,
+  isLoopback,
+  isAllowed,
+  nodeOptions,
+  CODE,
+  LOG_VARIABLE,
+  ALLOW_VARIABLE,
+};

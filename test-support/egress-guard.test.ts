@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { assertNoEgress } from './egress';
+import { allowStoreHosts, assertNoEgress, storeHosts } from './egress';
 import * as guard from './egress-guard';
 
 // The guard as the suites use it: preloaded through NODE_OPTIONS into a process of its own, which
@@ -29,6 +29,7 @@ const opened = (socket, done) => socket.on('error', done).on('connect', () => { 
 
   await tryIt('net.connect 192.0.2.1', (done) => opened(net.connect(80, '192.0.2.1'), done));
   await tryIt('net.connect example.com', (done) => opened(net.connect({ host: 'example.com', port: 80 }), done));
+  await tryIt('net.connect 0.0.0.0', (done) => opened(net.connect(port, '0.0.0.0'), done));
   await tryIt('http.get 192.0.2.1', (done) => http.get('http://192.0.2.1/').on('error', done).on('response', () => done()));
   await tryIt('fetch 169.254.169.254', (done) => fetch('http://169.254.169.254/').then(() => done(), (e) => done(e.cause ?? e)));
   await tryIt('https.get example.com', (done) => https.get('https://example.com/').on('error', done).on('response', () => done()));
@@ -57,15 +58,19 @@ let dir: string;
 let results: Record<string, string>;
 let pid: number;
 
-beforeAll(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 'egress-guard-test-'));
+/** PROBE in a process of its own, the guard preloaded, with `env` added: what each try got, and its pid. */
+async function runProbe(logDir: string, env: Record<string, string> = {}) {
   const { stdout } = await promisify(execFile)(process.execPath, ['-e', `${PROBE};console.log(process.pid)`], {
-    env: { PATH: process.env['PATH'], NODE_OPTIONS: guard.nodeOptions(), [guard.LOG_VARIABLE]: dir },
+    env: { PATH: process.env['PATH'], NODE_OPTIONS: guard.nodeOptions(), [guard.LOG_VARIABLE]: logDir, ...env },
     timeout: 60_000,
   });
   const [json, childPid] = stdout.trim().split('\n').reverse();
-  results = JSON.parse(json!);
-  pid = Number(childPid);
+  return { results: JSON.parse(json!) as Record<string, string>, pid: Number(childPid) };
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), 'egress-guard-test-'));
+  ({ results, pid } = await runProbe(dir));
 }, 70_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -87,6 +92,10 @@ describe('the egress guard, preloaded into a process', () => {
     expect(logged()).toEqual(
       expect.arrayContaining(['connect 192.0.2.1:80', 'connect 169.254.169.254:80', 'connect 192.0.2.1:443']),
     );
+  });
+
+  it('refuses 0.0.0.0, which reaches this machine but names no interface', () => {
+    expect(results['net.connect 0.0.0.0']).toBe(guard.CODE);
   });
 
   it('refuses a connection by name to anything but localhost, before any lookup', () => {
@@ -140,7 +149,7 @@ describe('the egress guard, preloaded into a process', () => {
   it('writes each attempt at once to <log dir>/<pid>.jsonl, with the code that made it', () => {
     expect(readdirSync(dir)).toEqual([`${pid}.jsonl`]);
     const attempts = guard.readLog(dir);
-    expect(attempts).toHaveLength(12); // one per refused try above
+    expect(attempts).toHaveLength(13); // one per refused try above
     expect(attempts[0]).toMatchObject({ kind: 'connect', destination: '192.0.2.1:80', pid });
     expect(attempts[0]!.stack.join('\n')).toMatch(/\[eval\]/);
   });
@@ -188,4 +197,75 @@ describe('loopback', () => {
       expect({ host, loopback: guard.isLoopback(host) }).toEqual({ host, loopback: false });
     }
   });
+});
+
+describe('the stores’ hosts, when the stores are elsewhere', () => {
+  it('are the hosts of the store URL variables, each once with the variables naming it; loopback and other variables are not', () => {
+    const hosts = storeHosts({
+      POSTGRES_ADMIN_URL: 'postgresql://postgres:p%40ss@DB.internal:5432/postgres',
+      ACCOUNTS_DATABASE_URL: 'postgresql://accounts:x@db.internal:5432/accounts',
+      ORDERS_MIGRATE_DATABASE_URL: 'postgresql://orders_owner:x@[fd00::5]:5432/orders',
+      MONGO_URL: 'mongodb://catalog:x@mongo-a:27017,mongo-b:27018/catalog?replicaSet=rs0',
+      REDIS_URL: 'redis://admin:x@127.0.0.1:6379',
+      GATEWAY_REDIS_URL: 'redis://gateway:x@redis:6379',
+      ELASTICSEARCH_URL: 'http://search.internal:9200',
+      CATALOG_SIGNING_SECRET: 'http://not-a-store.example',
+      ACCOUNTS_URL: 'http://accounts.example:4001/graphql',
+      SEARCH_DATABASE_URL: 'not a url',
+    });
+    expect(Object.fromEntries(hosts)).toEqual({
+      'db.internal': ['ACCOUNTS_DATABASE_URL', 'POSTGRES_ADMIN_URL'],
+      '[fd00::5]': ['ORDERS_MIGRATE_DATABASE_URL'],
+      'mongo-a': ['MONGO_URL'],
+      'mongo-b': ['MONGO_URL'],
+      redis: ['GATEWAY_REDIS_URL'],
+      'search.internal': ['ELASTICSEARCH_URL'],
+    });
+  });
+
+  it('are allowed exactly, by the variable the guard reads, and said in one line at the start of the run', () => {
+    const given = process.env[guard.ALLOW_VARIABLE];
+    const lines: string[] = [];
+    try {
+      allowStoreHosts(
+        {
+          POSTGRES_ADMIN_URL: 'postgresql://u:p@db.internal:5432/postgres',
+          MONGO_URL: 'mongodb://u:p@[fd00::5]:27017/c',
+        },
+        (l) => lines.push(l),
+      );
+      expect(process.env[guard.ALLOW_VARIABLE]).toBe('[fd00::5],db.internal');
+      expect(lines).toEqual([
+        "egress guard: loopback and the stores' hosts [fd00::5] (MONGO_URL); db.internal (POSTGRES_ADMIN_URL)",
+      ]);
+      for (const host of ['db.internal', 'DB.Internal.', 'fd00::5', '[fd00::5]', '127.0.0.1']) {
+        expect({ host, allowed: guard.isAllowed(host) }).toEqual({ host, allowed: true });
+      }
+      for (const host of ['x.db.internal', 'internal', 'db.internal.example', 'fd00::6', '192.0.2.1', 'example.com']) {
+        expect({ host, allowed: guard.isAllowed(host) }).toEqual({ host, allowed: false });
+      }
+      allowStoreHosts({ REDIS_URL: 'redis://u:p@127.0.0.1:6379' }, (l) => lines.push(l));
+      expect(process.env[guard.ALLOW_VARIABLE]).toBe('');
+      expect(lines[1]).toBe('egress guard: loopback only');
+      expect(guard.isAllowed('db.internal')).toBe(false);
+    } finally {
+      if (given === undefined) delete process.env[guard.ALLOW_VARIABLE];
+      else process.env[guard.ALLOW_VARIABLE] = given;
+    }
+  });
+
+  it('let a preloaded guard reach an allowed host, and still refuse every other', async () => {
+    const logDir = mkdtempSync(path.join(tmpdir(), 'egress-guard-allow-'));
+    try {
+      // 0.0.0.0 stands for a store elsewhere: not loopback, yet it answers from this machine
+      const allowed = await runProbe(logDir, { [guard.ALLOW_VARIABLE]: '0.0.0.0' });
+      expect(allowed.results['net.connect 0.0.0.0']).toBe('ok');
+      expect(allowed.results['net.connect 192.0.2.1']).toBe(guard.CODE);
+      expect(allowed.results['dns.lookup example.com']).toBe(guard.CODE);
+      expect(guard.readLog(logDir).map((a) => a.destination)).not.toContainEqual(expect.stringMatching(/^0\.0\.0\.0/));
+      expect(guard.readLog(logDir)).toHaveLength(12);
+    } finally {
+      rmSync(logDir, { recursive: true, force: true });
+    }
+  }, 70_000);
 });

@@ -15,8 +15,8 @@ import { isStaleTestDatabase, stackEnv, uniqueSuffix } from './stack-env';
  * another test run (another worktree) uses the same stores.
  */
 export default async function globalSetup(): Promise<void> {
-  startEgressLog();
   const env = stackEnv();
+  startEgressLog(env);
   const missing = ['POSTGRES_ADMIN_URL', 'MONGO_URL'].filter((k) => !env[k]);
   if (missing.length) {
     throw new Error(

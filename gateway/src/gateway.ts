@@ -60,6 +60,9 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
       new ApolloGateway({
         supergraphSdl,
         queryPlannerConfig: { cache: planCache },
+        // The plan a client asks for with `Apollo-Query-Plan-Experimental` names every subgraph:
+        // development only, by the gateway's own setting (its default reads process.env.NODE_ENV).
+        __exposeQueryPlanExperimental: !production,
         buildService: services.buildService,
       }),
   );

@@ -27,10 +27,19 @@ export interface AuthDeps {
  * How a request's identity was established (the `outcome` label of gateway_sessions_total):
  * `token_unchecked` is a valid token accepted while the revocation list could not be read;
  * `refresh_deferred` a refresh not attempted (revocation list unreadable) or not answered (accounts
- * unavailable), the request served as anonymous with its cookies kept.
+ * unavailable), the request served as anonymous with its cookies kept; `keys_unavailable` a token
+ * that could not be checked, or a refresh not attempted, because accounts' keys could not be
+ * fetched (none known yet), served the same way.
  */
 export type SessionOutcome =
-  'token' | 'token_unchecked' | 'refreshed' | 'anonymous' | 'refresh_refused' | 'refresh_deferred' | 'revoked';
+  | 'token'
+  | 'token_unchecked'
+  | 'refreshed'
+  | 'anonymous'
+  | 'refresh_refused'
+  | 'refresh_deferred'
+  | 'keys_unavailable'
+  | 'revoked';
 
 /** The identity the front door established for this request (never a header the client sent). */
 export function identityOf(res: Response): Identity {
@@ -57,8 +66,9 @@ export function anonymousCallers(): RequestHandler {
  *  3. else anonymous, with the browser's session id — a new one (and its cookie) when it has none.
  * A failed refresh leaves an anonymous caller. When the revocation list cannot be read, a valid
  * token is still accepted (it expires within minutes) but no refresh mints a new one; when accounts
- * cannot answer a refresh, neither: that request is anonymous, its cookies kept for the next one
- * (docs/adr/0008-sessions-and-tokens.md, "When a store is down").
+ * cannot answer a refresh, or its keys cannot be fetched to check a token, neither: that request is
+ * anonymous, its cookies kept for the next one (docs/adr/0008-sessions-and-tokens.md, "When a store
+ * is down").
  */
 export class Authenticator {
   constructor(private readonly deps: AuthDeps) {}
@@ -87,6 +97,7 @@ export class Authenticator {
 
     if (presented.accessToken) {
       const check = await tokens.verify(presented.accessToken);
+      if (check.status === 'unavailable') return this.deferred(anonymous, 'keys_unavailable');
       if (check.status === 'valid' && check.claims.sid === sessionId) {
         const revocation = await revocations.check(sessionId, check.claims.sct);
         if (revocation !== 'revoked') {
@@ -104,6 +115,8 @@ export class Authenticator {
 
     // A refresh mints a token no revocation could stop for its lifetime: not while the list is unreadable.
     if (!(await revocations.answers(sessionId))) return this.deferred(anonymous);
+    // Accounts would rotate the secret, and the token it sends back could not be checked: not now.
+    if (!(await tokens.keysAvailable())) return this.deferred(anonymous, 'keys_unavailable');
     let refreshed;
     try {
       refreshed = await accounts.refresh(sessionId, presented.secret);
@@ -129,8 +142,8 @@ export class Authenticator {
   }
 
   /** Anonymous for this request only: the session's cookies stay, so the next request refreshes. */
-  private deferred(anonymous: Identity): Identity {
-    this.deps.onOutcome?.('refresh_deferred');
+  private deferred(anonymous: Identity, outcome: SessionOutcome = 'refresh_deferred'): Identity {
+    this.deps.onOutcome?.(outcome);
     return anonymous;
   }
 

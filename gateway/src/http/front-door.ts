@@ -22,7 +22,9 @@ import { acceptSessionGrants } from '../auth/session-grants';
 import type { GatewayConfig } from '../config';
 import type { GatewayMetrics } from '../plugins/metrics';
 import { operationLimits } from '../plugins/operation-limits';
+import { knownOperationTypesRule, operationResolutionPlugin } from '../plugins/operation-resolution';
 import {
+  checkPersistedQueries,
   loadPersistedOperations,
   PersistedOperationCache,
   requirePersistedOperations,
@@ -151,6 +153,7 @@ export async function createFrontDoor(
         if (!('body' in req)) (req as { body?: unknown }).body = undefined;
         next();
       },
+      checkPersistedQueries(),
       requirePersistedOperations(safelist, mode, {
         maxTokens: config.MAX_TOKENS,
         onRefused: () => metrics.rejectedRequests.inc({ reason: 'not_persisted' }),
@@ -159,7 +162,7 @@ export async function createFrontDoor(
     after: [httpErrorHandler(logger)],
     apollo: {
       parseOptions: limits.parseOptions,
-      validationRules: limits.validationRules,
+      validationRules: [...limits.validationRules, knownOperationTypesRule],
       persistedQueries: {
         cache: new PersistedOperationCache(
           safelist,
@@ -170,7 +173,7 @@ export async function createFrontDoor(
       },
       allowBatchedHttpRequests: false,
       formatError: gatewayFormatError(production),
-      plugins: limits.plugins,
+      plugins: [...limits.plugins, operationResolutionPlugin()],
     },
     async context({ req, res }) {
       const context: GatewayContext = { requestId: String(req.headers['x-request-id']), identity: identityOf(res) };

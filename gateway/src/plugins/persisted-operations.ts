@@ -95,6 +95,67 @@ export class PersistedOperationCache implements KeyValueCache<string> {
   }
 }
 
+/** `query` and `extensions` of a GraphQL request as Apollo will read them: the JSON body, or a GET's query string. */
+function graphqlParams(req: Request): { query: unknown; extensions: unknown; url?: URL } {
+  if (req.method === 'GET') {
+    const url = new URL(req.url, 'http://gateway');
+    let extensions: unknown;
+    try {
+      extensions = JSON.parse(url.searchParams.get('extensions') ?? 'null') ?? undefined;
+    } catch {
+      extensions = undefined; // Apollo answers it: 400 BAD_REQUEST
+    }
+    return { query: url.searchParams.get('query') ?? undefined, extensions, url };
+  }
+  const body = req.body as { query?: unknown; extensions?: unknown } | undefined;
+  return body && typeof body === 'object' && !Array.isArray(body)
+    ? { query: body.query, extensions: body.extensions }
+    : { query: undefined, extensions: undefined };
+}
+
+export const PERSISTED_QUERY_HASH_MISMATCH = 'PERSISTED_QUERY_HASH_MISMATCH';
+export const PERSISTED_QUERY_NOT_SUPPORTED = 'PERSISTED_QUERY_NOT_SUPPORTED';
+
+/**
+ * What is wrong with a request's `extensions.persistedQuery`, if anything: not an object, or its
+ * hash not a string (BAD_REQUEST); a version other than 1 (PERSISTED_QUERY_NOT_SUPPORTED, on which
+ * Apollo Client sends the text instead); a query sent with a hash that is not its sha256
+ * (PERSISTED_QUERY_HASH_MISMATCH, the name other GraphQL servers use). Apollo Server answers these 400 with no
+ * code at all, which clients and our production error masking see as INTERNAL_SERVER_ERROR.
+ */
+export function persistedQueryProblem(query: unknown, extensions: unknown): { code: string; message: string } | null {
+  if (typeof extensions !== 'object' || extensions === null) return null; // Apollo refuses a non-object itself
+  const persisted = (extensions as { persistedQuery?: unknown }).persistedQuery;
+  if (persisted === undefined || persisted === null) return null;
+  if (typeof persisted !== 'object' || Array.isArray(persisted)) {
+    return { code: 'BAD_REQUEST', message: '`extensions.persistedQuery` must be an object' };
+  }
+  const { version, sha256Hash } = persisted as { version?: unknown; sha256Hash?: unknown };
+  if (version !== 1) return { code: PERSISTED_QUERY_NOT_SUPPORTED, message: 'Unsupported persisted query version' };
+  if (typeof sha256Hash !== 'string') {
+    return { code: 'BAD_REQUEST', message: '`extensions.persistedQuery.sha256Hash` must be a string' };
+  }
+  if (typeof query === 'string' && sha256(query) !== sha256Hash) {
+    return { code: PERSISTED_QUERY_HASH_MISMATCH, message: 'provided sha does not match query' };
+  }
+  return null;
+}
+
+/**
+ * Refuse, in every mode, a request whose persisted-query extension is malformed or whose hash is
+ * not its query's (persistedQueryProblem): 400 with its code, before Apollo parses anything. Runs
+ * after express.json.
+ */
+export function checkPersistedQueries(): RequestHandler {
+  return (req: Request, res: Response, next: NextFunction) => {
+    if (req.method !== 'GET' && req.method !== 'POST') return next();
+    const { query, extensions } = graphqlParams(req);
+    const problem = persistedQueryProblem(query, extensions);
+    if (!problem) return next();
+    res.status(400).json({ errors: [{ message: problem.message, extensions: { code: problem.code } }] });
+  };
+}
+
 /**
  * In `require` mode, refuse any operation that is not on the safelist before Apollo parses it:
  * by hash (extensions.persistedQuery.sha256Hash), or by its text — exactly, or once printed by
@@ -127,25 +188,16 @@ export function requirePersistedOperations(
   };
   return (req: Request, res: Response, next: NextFunction) => {
     if (mode !== 'require' || req.method === 'OPTIONS') return next();
-    let operation: PersistedOperation | undefined;
-    if (req.method === 'GET') {
-      const url = new URL(req.url, 'http://gateway');
-      let extensions: unknown;
-      try {
-        extensions = JSON.parse(url.searchParams.get('extensions') ?? 'null') ?? undefined;
-      } catch {
-        extensions = undefined;
-      }
-      operation = listed(url.searchParams.get('query') ?? undefined, extensions);
-      if (operation && url.searchParams.has('query')) {
+    const { query, extensions, url } = graphqlParams(req);
+    const operation = listed(query, extensions);
+    if (operation && typeof query === 'string') {
+      // the listed text is what runs
+      if (url) {
         url.searchParams.set('query', operation.body);
         req.url = `${url.pathname}${url.search}`;
+      } else {
+        (req.body as { query: string }).query = operation.body;
       }
-    } else {
-      const body = req.body as { query?: unknown; extensions?: unknown } | undefined;
-      operation =
-        body && typeof body === 'object' && !Array.isArray(body) ? listed(body.query, body.extensions) : undefined;
-      if (operation && typeof body!.query === 'string') body!.query = operation.body;
     }
     if (operation) return next();
     options.onRefused?.();
