@@ -13,10 +13,10 @@ export const testUuid = (n: number) => `0190a0b0-0000-7000-8000-${String(n).padS
 export const ALICE = testUuid(0xa1);
 export const BOB = testUuid(0xb0);
 export const viewers = {
-  alice: { roles: [Role.CUSTOMER], userId: ALICE, sessionId: 'alice-session' },
-  bob: { roles: [Role.CUSTOMER], userId: BOB, sessionId: 'bob-session' },
-  staff: { roles: [Role.CUSTOMER, Role.STAFF], userId: testUuid(0x57a), sessionId: 'staff-session' },
-  anonymous: { roles: [], sessionId: 'anonymous-session' },
+  alice: { roles: [Role.CUSTOMER], userId: ALICE, sessionId: testUuid(0x5e55a1) },
+  bob: { roles: [Role.CUSTOMER], userId: BOB, sessionId: testUuid(0x5e55b0) },
+  staff: { roles: [Role.CUSTOMER, Role.STAFF], userId: testUuid(0x57a), sessionId: testUuid(0x5e5557a) },
+  anonymous: { roles: [], sessionId: testUuid(0x5e55) },
 } satisfies Record<string, Identity>;
 
 /** `request(viewer)`: the services a fresh request of that viewer gets. */
