@@ -8,24 +8,20 @@ import {
   type SubgraphServer,
 } from '@polystore/platform';
 import type { AccountsConfig } from './config';
-import type { AccountsContext } from './context';
+import { createContext, createServices, type AccountsContext, type AccountsDeps } from './context';
 import { createDb, type Db } from './db';
-import { createLoaders } from './loaders';
 import { resolvers } from './resolvers';
 import { RoleRepository } from './role/role.repository';
 import { RoleService } from './role/role.service';
-import { mountSessionRoutes, SessionGrants } from './session/session.http';
+import { mountSessionRoutes } from './session/session.http';
 import { SessionRepository } from './session/session.repository';
-import { SessionService } from './session/session.service';
 import { SignInThrottle } from './session/sign-in-throttle';
 import { TokenIssuer } from './session/token-issuer';
 import { PasswordHasher } from './user/password-hasher';
 import { SignUpThrottle } from './user/sign-up-throttle';
 import { UserRepository } from './user/user.repository';
-import { UserService } from './user/user.service';
 import { GraphProductDirectory, type ProductDirectory } from './wishlist/product-directory';
 import { WishlistRepository } from './wishlist/wishlist.repository';
-import { WishlistService } from './wishlist/wishlist.service';
 
 export interface Accounts {
   server: SubgraphServer;
@@ -46,8 +42,6 @@ export async function createAccounts(
   const metrics = createMetrics('accounts');
   const db = createDb({ url: config.ACCOUNTS_DATABASE_URL, poolSize: config.ACCOUNTS_DB_POOL_SIZE, metrics });
   const userRepository = new UserRepository(db);
-  const wishlistRepository = new WishlistRepository(db);
-  const roles = new RoleService(userRepository, new RoleRepository(db));
   const products =
     deps.products ??
     new GraphProductDirectory(() => config.GRAPH_URL, {
@@ -71,54 +65,42 @@ export async function createAccounts(
     timeoutMs: config.PASSWORD_HASH_TIMEOUT_MS,
     registry: metrics.registry,
   });
-  const services = {
-    users: new UserService(
-      userRepository,
-      passwords,
-      new SignUpThrottle(redis, {
-        maxPerAddress: config.SIGN_UP_MAX_PER_ADDRESS,
-        windowSeconds: config.SIGN_UP_THROTTLE_SECONDS,
-      }),
-      { scryptLogN: config.PASSWORD_SCRYPT_LOG_N },
-    ),
-    wishlist: new WishlistService(wishlistRepository, userRepository, products),
-    sessions: new SessionService(
-      new SessionRepository(redis),
-      userRepository,
-      tokens,
-      new SignInThrottle(redis, {
-        maxPerEmail: config.SIGN_IN_MAX_FAILURES_PER_EMAIL,
-        maxPerAddress: config.SIGN_IN_MAX_FAILURES_PER_ADDRESS,
-        windowSeconds: config.SIGN_IN_THROTTLE_SECONDS,
-      }),
-      passwords,
-      {
-        accessTokenTtlMs: config.ACCESS_TOKEN_TTL_SECONDS * 1000,
-        idleTtlMs: config.SESSION_IDLE_TTL_SECONDS * 1000,
-        maxTtlMs: config.SESSION_MAX_TTL_SECONDS * 1000,
-        scryptLogN: config.PASSWORD_SCRYPT_LOG_N,
-      },
-      roles,
-    ),
+  const serviceDeps: AccountsDeps = {
+    users: userRepository,
+    wishlist: new WishlistRepository(db),
+    sessions: new SessionRepository(redis),
+    roles: new RoleService(userRepository, new RoleRepository(db)),
+    products,
+    passwords,
+    tokens,
+    signUpThrottle: new SignUpThrottle(redis, {
+      maxPerAddress: config.SIGN_UP_MAX_PER_ADDRESS,
+      windowSeconds: config.SIGN_UP_THROTTLE_SECONDS,
+    }),
+    signInThrottle: new SignInThrottle(redis, {
+      maxPerEmail: config.SIGN_IN_MAX_FAILURES_PER_EMAIL,
+      maxPerAddress: config.SIGN_IN_MAX_FAILURES_PER_ADDRESS,
+      windowSeconds: config.SIGN_IN_THROTTLE_SECONDS,
+    }),
+    sessionOptions: {
+      accessTokenTtlMs: config.ACCESS_TOKEN_TTL_SECONDS * 1000,
+      idleTtlMs: config.SESSION_IDLE_TTL_SECONDS * 1000,
+      maxTtlMs: config.SESSION_MAX_TTL_SECONDS * 1000,
+      scryptLogN: config.PASSWORD_SCRYPT_LOG_N,
+    },
   };
   const server = await createSubgraphServer<AccountsContext>({
     name: 'accounts',
     resolvers,
     signingSecret: config.ACCOUNTS_SIGNING_SECRET,
-    context: async ({ req, requestId, viewer }) => ({
-      requestId,
-      viewer,
-      loaders: createLoaders(userRepository, wishlistRepository),
-      services,
-      sessionGrants: new SessionGrants(req.res),
-    }),
+    context: createContext(serviceDeps),
     readiness: { postgres: () => db.$queryRaw`SELECT 1`, redis: () => redis.ping() },
     logger,
     metrics,
     config,
   });
   mountSessionRoutes(server.http.app, {
-    sessions: services.sessions,
+    sessionsFor: (viewer, res) => createServices(serviceDeps, viewer, res).sessions,
     tokens,
     signingSecret: config.ACCOUNTS_SIGNING_SECRET,
     logger,

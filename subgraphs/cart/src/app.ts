@@ -10,11 +10,9 @@ import {
 } from '@polystore/platform';
 import { MAX_QUANTITY } from './cart/cart.model';
 import { CartRepository } from './cart/cart.repository';
-import { CartService } from './cart/cart.service';
 import { GraphProductDirectory, type ProductDirectory } from './cart/product-directory';
 import type { CartConfig } from './config';
-import type { CartContext } from './context';
-import { createLoaders } from './loaders';
+import { createContext, type CartContext } from './context';
 import { resolvers } from './resolvers';
 
 export interface Cart {
@@ -46,24 +44,19 @@ export async function createCart(
       service: 'cart',
       secret: config.CART_SIGNING_SECRET,
     });
-  const carts = new CartService(repository, products, {
+  const options = {
     keyPrefix: config.CART_KEY_PREFIX,
     userTtlSeconds: config.CART_USER_TTL_SECONDS,
     anonymousTtlSeconds: config.CART_ANONYMOUS_TTL_SECONDS,
     maxItems: config.CART_MAX_ITEMS,
     logger,
     ...(deps.now ? { now: deps.now } : {}),
-  });
+  };
   const server = await createSubgraphServer<CartContext>({
     name: 'cart',
     resolvers,
     signingSecret: config.CART_SIGNING_SECRET,
-    context: async ({ requestId, viewer }) => ({
-      requestId,
-      viewer,
-      loaders: createLoaders(carts, viewer),
-      services: { carts },
-    }),
+    context: createContext({ carts: repository, products, options }),
     readiness: { redis: () => redis.ping() },
     logger,
     metrics,

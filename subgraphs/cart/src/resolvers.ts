@@ -1,17 +1,17 @@
 import { DateTimeResolver } from 'graphql-scalars';
 import type { Resolvers } from './generated/graphql';
 
-/** Thin: the viewer and the arguments go to the service, which validates and answers. */
+/** Thin: each field calls the request's service (bound to the viewer), which validates and answers. */
 export const resolvers: Resolvers = {
   DateTime: DateTimeResolver,
   Query: {
-    cart: (_root, _args, ctx) => ctx.loaders.viewerCart.load('viewer'),
+    cart: (_root, _args, ctx) => ctx.services.carts.view(),
   },
   Mutation: {
-    addToCart: (_root, args, ctx) => ctx.services.carts.add(ctx.viewer, args),
-    updateCartItem: (_root, args, ctx) => ctx.services.carts.update(ctx.viewer, args),
-    removeFromCart: (_root, args, ctx) => ctx.services.carts.remove(ctx.viewer, args),
-    clearCart: (_root, _args, ctx) => ctx.services.carts.clear(ctx.viewer),
+    addToCart: (_root, args, ctx) => ctx.services.carts.add(args),
+    updateCartItem: (_root, args, ctx) => ctx.services.carts.update(args),
+    removeFromCart: (_root, args, ctx) => ctx.services.carts.remove(args),
+    clearCart: (_root, _args, ctx) => ctx.services.carts.clear(),
   },
   CartItem: {
     product: (item) => ({ __typename: 'Product' as const, id: item.productId }),

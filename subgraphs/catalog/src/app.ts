@@ -9,17 +9,15 @@ import {
   type ServiceMetrics,
   type SubgraphServer,
 } from '@polystore/platform';
+import { CategoryCache } from './category/category.cache';
 import { CategoryRepository } from './category/category.repository';
-import { CategoryService } from './category/category.service';
 import type { CatalogConfig } from './config';
-import type { CatalogContext } from './context';
+import { createContext, type CatalogContext } from './context';
 import { connectMongo, databaseName } from './db';
-import { createLoaders } from './loaders';
 import { createModels, type ProductDoc } from './models';
 import { TwoLevelProductCache } from './product/product.cache';
 import { SharedLoads } from './product/shared-loads';
 import { ProductRepository } from './product/product.repository';
-import { ProductService } from './product/product.service';
 import { resolvers } from './resolvers';
 
 export interface Catalog {
@@ -57,23 +55,20 @@ export async function createCatalog(config: CatalogConfig, deps: { logger?: Logg
     registry: metrics.registry,
     onUnavailable: () => metrics.storeFallbacks.inc({ store: 'redis', use: 'product_cache' }),
   });
-  const storeLoads = new SharedLoads<ProductDoc>();
-  const categories = new CategoryService(new CategoryRepository(models), config.CATEGORY_CACHE_TTL_SECONDS);
-  const services = {
-    categories,
-    products: new ProductService(productRepository, categories, { currency: config.STORE_CURRENCY }, cache),
-  };
+  const categoryRepository = new CategoryRepository(models);
+  const context = createContext({
+    products: productRepository,
+    categories: categoryRepository,
+    productCache: cache,
+    categoryCache: new CategoryCache(categoryRepository, config.CATEGORY_CACHE_TTL_SECONDS),
+    storeLoads: new SharedLoads<ProductDoc>(),
+    options: { currency: config.STORE_CURRENCY, lowStockThreshold: config.LOW_STOCK_THRESHOLD },
+  });
   const server = await createSubgraphServer<CatalogContext>({
     name: 'catalog',
     resolvers,
     signingSecret: config.CATALOG_SIGNING_SECRET,
-    context: async ({ requestId, viewer }) => ({
-      requestId,
-      viewer,
-      loaders: createLoaders(productRepository, cache, storeLoads),
-      lowStockThreshold: config.LOW_STOCK_THRESHOLD,
-      services,
-    }),
+    context,
     readiness: { mongodb: () => connection.db!.command({ ping: 1 }) },
     logger,
     metrics,

@@ -1,36 +1,26 @@
 import { DateTimeResolver } from 'graphql-scalars';
-import { notFound, parseInput } from '@polystore/platform';
 import type { Resolvers } from './generated/graphql';
-import { availabilityOf } from './product/availability';
-import { productId, productIds, sku } from './product/product.inputs';
 
-/** Thin: parse arguments, call a service or a loader, shape the answer. */
+/** Thin: each field calls the request's service and maps the record it returns to the schema's shape. */
 export const resolvers: Resolvers = {
   DateTime: DateTimeResolver,
   Query: {
-    product: (_root, args, ctx) => ctx.loaders.productById.load(parseInput(productId, args.id, 'id')),
-    productsByIds: async (_root, args, ctx) => {
-      const ids = parseInput(productIds, args.ids, 'ids');
-      return (await ctx.loaders.productById.loadMany(ids)).map((p) => (p instanceof Error ? null : p));
-    },
-    productBySku: (_root, args, ctx) => ctx.services.products.bySku(parseInput(sku, args.sku, 'sku')),
+    product: (_root, args, ctx) => ctx.services.products.byId(args.id),
+    productsByIds: (_root, args, ctx) => ctx.services.products.byIds(args.ids),
+    productBySku: (_root, args, ctx) => ctx.services.products.bySku(args.sku),
     products: (_root, args, ctx) => ctx.services.products.page(args),
     categories: (_root, _args, ctx) => ctx.services.categories.all(),
   },
   Mutation: {
-    createCategory: (_root, { input }, ctx) => ctx.services.categories.create(ctx.viewer, input),
-    createProduct: (_root, { input }, ctx) => ctx.services.products.create(ctx.viewer, input),
-    updateProduct: (_root, { id, input }, ctx) => ctx.services.products.update(ctx.viewer, id, input),
+    createCategory: (_root, { input }, ctx) => ctx.services.categories.create(input),
+    createProduct: (_root, { input }, ctx) => ctx.services.products.create(input),
+    updateProduct: (_root, { id, input }, ctx) => ctx.services.products.update(id, input),
   },
   Product: {
-    __resolveReference: (reference, ctx) => ctx.loaders.productById.load(reference.id),
+    __resolveReference: (reference, ctx) => ctx.services.products.reference(reference.id),
     id: (product) => product._id,
-    availability: (product, _args, ctx) => availabilityOf(product, ctx.lowStockThreshold),
-    category: async (product, _args, ctx) => {
-      const category = await ctx.services.categories.get(product.category);
-      if (!category) throw notFound('Category', product.category);
-      return category;
-    },
+    availability: (product, _args, ctx) => ctx.services.products.availability(product),
+    category: (product, _args, ctx) => ctx.services.products.category(product),
   },
   Category: {
     slug: (category) => category._id,

@@ -7,11 +7,9 @@ import {
   type SubgraphServer,
 } from '@polystore/platform';
 import type { OrdersConfig } from './config';
-import type { OrdersContext } from './context';
+import { createContext, type OrdersContext } from './context';
 import { createDb, type Db } from './db';
-import { createLoaders } from './loaders';
 import { OrderRepository } from './order/order.repository';
-import { OrderService } from './order/order.service';
 import { GraphProductCatalog, type ProductCatalog } from './order/product-catalog';
 import { resolvers } from './resolvers';
 
@@ -39,23 +37,16 @@ export async function createOrders(
       service: 'orders',
       secret: config.ORDERS_SIGNING_SECRET,
     });
-  const services = {
-    orders: new OrderService(orderRepository, products, {
-      currency: config.STORE_CURRENCY,
-      checkoutKey: checkoutPrivateKey(config.ORDERS_CHECKOUT_PRIVATE_KEY),
-      checkoutTtlSeconds: config.CHECKOUT_TOKEN_TTL_SECONDS,
-    }),
+  const options = {
+    currency: config.STORE_CURRENCY,
+    checkoutKey: checkoutPrivateKey(config.ORDERS_CHECKOUT_PRIVATE_KEY),
+    checkoutTtlSeconds: config.CHECKOUT_TOKEN_TTL_SECONDS,
   };
   const server = await createSubgraphServer<OrdersContext>({
     name: 'orders',
     resolvers,
     signingSecret: config.ORDERS_SIGNING_SECRET,
-    context: async ({ requestId, viewer }) => ({
-      requestId,
-      viewer,
-      loaders: createLoaders(orderRepository),
-      services,
-    }),
+    context: createContext({ orders: orderRepository, catalog: products, options }),
     readiness: { postgres: () => db.$queryRaw`SELECT 1` },
     logger,
     metrics,

@@ -7,11 +7,9 @@ import {
   type SubgraphServer,
 } from '@polystore/platform';
 import type { PaymentsConfig } from './config';
-import type { PaymentsContext } from './context';
+import { createContext, type PaymentsContext } from './context';
 import { createDb, type Db } from './db';
-import { createLoaders } from './loaders';
 import { PaymentRepository } from './payment/payment.repository';
-import { PaymentService } from './payment/payment.service';
 import type { CardProcessor } from './processor/card-processor';
 import { SimulatedProcessor } from './processor/simulated-processor';
 import { resolvers } from './resolvers';
@@ -46,24 +44,17 @@ export async function createPayments(
   const db = createDb({ url: config.PAYMENTS_DATABASE_URL, poolSize: config.PAYMENTS_DB_POOL_SIZE, metrics });
   const repository = new PaymentRepository(db);
   const processor = deps.processor ?? createProcessor(config, logger);
-  const services = {
-    payments: new PaymentService(repository, processor, {
-      currency: config.STORE_CURRENCY,
-      processorTimeoutMs: config.PAYMENTS_PROCESSOR_TIMEOUT_MS,
-      checkoutKey: checkoutPublicKey(config.PAYMENTS_CHECKOUT_PUBLIC_KEY),
-      logger,
-    }),
+  const options = {
+    currency: config.STORE_CURRENCY,
+    processorTimeoutMs: config.PAYMENTS_PROCESSOR_TIMEOUT_MS,
+    checkoutKey: checkoutPublicKey(config.PAYMENTS_CHECKOUT_PUBLIC_KEY),
+    logger,
   };
   const server = await createSubgraphServer<PaymentsContext>({
     name: 'payments',
     resolvers,
     signingSecret: config.PAYMENTS_SIGNING_SECRET,
-    context: async ({ requestId, viewer }) => ({
-      requestId,
-      viewer,
-      loaders: createLoaders(repository),
-      services,
-    }),
+    context: createContext({ payments: repository, processor, options }),
     readiness: { postgres: () => db.$queryRaw`SELECT 1` },
     logger,
     metrics,

@@ -8,11 +8,10 @@ import {
   type SubgraphServer,
 } from '@polystore/platform';
 import type { SearchConfig } from './config';
-import type { SearchContext } from './context';
+import { createContext, type SearchContext } from './context';
 import { createElasticsearch } from './elasticsearch';
 import { IndexNames, ProductIndexRepository } from './products/product-index.repository';
 import { resolvers } from './resolvers';
-import { SearchService } from './search/search.service';
 
 export interface Search {
   server: SubgraphServer;
@@ -32,12 +31,11 @@ export async function createSearch(config: SearchConfig, deps: { logger?: Logger
     maxRetries: config.SEARCH_MAX_RETRIES,
   });
   const index = new ProductIndexRepository(es, new IndexNames(config.SEARCH_INDEX_ALIAS));
-  const services = { search: new SearchService(index) };
   const server = await createSubgraphServer<SearchContext>({
     name: 'search',
     resolvers,
     signingSecret: config.SEARCH_SIGNING_SECRET,
-    context: async ({ requestId, viewer }) => ({ requestId, viewer, services }),
+    context: createContext({ index }),
     // Ready when the node answers and the alias points at an index (npm run migrate creates it).
     readiness: {
       elasticsearch: async () => {

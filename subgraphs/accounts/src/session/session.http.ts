@@ -1,5 +1,6 @@
 import express, { type Express, type Response } from 'express';
 import {
+  ANONYMOUS,
   AppError,
   encodeSessionGrant,
   ErrorCode,
@@ -9,9 +10,11 @@ import {
   requireGatewaySignature,
   SESSION_GRANT_HEADER,
   SESSION_REFRESH_PATH,
+  type Identity,
   type Logger,
   type ServiceMetrics,
   type SessionGrant,
+  type TrustedRequest,
 } from '@polystore/platform';
 import type { SessionService } from './session.service';
 import type { TokenIssuer } from './token-issuer';
@@ -24,7 +27,8 @@ import type { TokenIssuer } from './token-issuer';
 export function mountSessionRoutes(
   app: Express,
   deps: {
-    sessions: SessionService;
+    /** A request's SessionService, built as a GraphQL request's is (context.ts). */
+    sessionsFor: (viewer: Identity, res: Response) => SessionService;
     tokens: TokenIssuer;
     signingSecret: string;
     logger: Logger;
@@ -52,7 +56,8 @@ export function mountSessionRoutes(
       }
       let outcome;
       try {
-        outcome = await deps.sessions.refresh(body.data.sessionId, body.data.secret);
+        const sessions = deps.sessionsFor((req as TrustedRequest).identity ?? ANONYMOUS, res);
+        outcome = await sessions.refresh(body.data.sessionId, body.data.secret);
       } catch (error) {
         // sessions' Redis not answering: 503 at once, which the gateway treats as "try later"
         const unavailable = error instanceof AppError && error.extensions['code'] === ErrorCode.SERVICE_UNAVAILABLE;

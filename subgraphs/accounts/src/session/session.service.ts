@@ -1,6 +1,7 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { AppError, ErrorCode, parseInput, type Identity, type SessionGrant } from '@polystore/platform';
+import type { AccountsScope } from '../context';
 import type { RoleService } from '../role/role.service';
 import { hashPassword } from '../user/password';
 import { PasswordHasherBusy, type PasswordHasher } from '../user/password-hasher';
@@ -34,14 +35,30 @@ export const unauthenticated = (message = 'Sign in first') => new AppError(Error
 export type RefreshOutcome = { ok: true; grant: SessionGrant } | { ok: false; grant: SessionGrant };
 
 /**
+ * A hash to verify against when the email is unknown, so both failures cost the same time: made
+ * once per process (and scrypt cost), when first needed.
+ */
+const dummyHashes = new Map<number, Promise<string>>();
+function dummyHash(scryptLogN: number): Promise<string> {
+  let hash = dummyHashes.get(scryptLogN);
+  if (!hash) {
+    hash = hashPassword(randomBytes(16).toString('hex'), scryptLogN);
+    dummyHashes.set(scryptLogN, hash);
+  }
+  return hash;
+}
+
+/**
  * Sessions: sign-in (throttled), sign-out, sign-out everywhere and the refresh that turns a
  * session's secret into a short-lived access token, rotating the secret. Sessions live in Redis
  * (SessionRepository); tokens are signed by the TokenIssuer. See docs/adr/0008-sessions-and-tokens.md.
+ *
+ * Built per request (context.ts, and the refresh route), bound to its viewer; what a request does
+ * to sessions goes to its `sessionGrants`, which hands it to the gateway.
  */
 export class SessionService {
-  private dummyHash: Promise<string> | undefined;
-
   constructor(
+    private readonly scope: AccountsScope,
     private readonly sessions: SessionRepository,
     private readonly users: UserRepository,
     private readonly tokens: TokenIssuer,
@@ -56,7 +73,8 @@ export class SessionService {
    * the caller has none). The same UNAUTHENTICATED answer, after the same scrypt work, whether the
    * email is unknown or the password wrong.
    */
-  async signIn(raw: unknown, viewer: Identity, now = Date.now()): Promise<{ user: UserRecord; grant: SessionGrant }> {
+  async signIn(raw: unknown, now = Date.now()): Promise<{ user: UserRecord; sessionExpiresAt: Date }> {
+    const { viewer } = this.scope;
     const input = parseInput(signInInput, raw);
     await this.throttle.attempt(input.email, viewer.clientAddress);
     const credentials = await this.users.findCredentialsByEmail(input.email);
@@ -89,26 +107,30 @@ export class SessionService {
     };
     await this.sessions.create(session, this.idleTtl(session, now), this.options.maxTtlMs);
     const issued = await this.issue(session, roles, now, secret);
-    return { user: credentials.user, grant: { issued, ...(revoked.length ? { revoked } : {}) } };
+    this.scope.sessionGrants.add({ issued, ...(revoked.length ? { revoked } : {}) });
+    return { user: credentials.user, sessionExpiresAt: new Date(issued.sessionExpiresAt) };
   }
 
-  /** End the caller's own session. */
-  async signOut(viewer: Identity, now = Date.now()): Promise<{ ended: boolean; grant: SessionGrant }> {
-    if (!viewer.userId || !viewer.sessionId) return { ended: false, grant: { ended: true } };
+  /** End the caller's own session; whether there was one. */
+  async signOut(now = Date.now()): Promise<boolean> {
+    const { viewer, sessionGrants } = this.scope;
+    if (!viewer.userId || !viewer.sessionId) {
+      sessionGrants.add({ ended: true });
+      return false;
+    }
     const existed = await this.sessions.delete(viewer.sessionId, viewer.userId);
-    return { ended: existed, grant: { ended: true, revoked: [{ sessionId: viewer.sessionId, at: now }] } };
+    sessionGrants.add({ ended: true, revoked: [{ sessionId: viewer.sessionId, at: now }] });
+    return existed;
   }
 
-  /** End every session of the caller's user, this one included. */
-  async signOutEverywhere(viewer: Identity, now = Date.now()): Promise<{ count: number; grant: SessionGrant }> {
+  /** End every session of the caller's user, this one included; how many. */
+  async signOutEverywhere(now = Date.now()): Promise<number> {
+    const { viewer, sessionGrants } = this.scope;
     if (!viewer.userId) throw unauthenticated();
     const ids = new Set(await this.sessions.deleteAllOf(viewer.userId));
     if (viewer.sessionId) ids.add(viewer.sessionId);
-    const count = ids.size;
-    return {
-      count,
-      grant: { ended: true, revoked: [...ids].map((sessionId) => ({ sessionId, at: now })) },
-    };
+    sessionGrants.add({ ended: true, revoked: [...ids].map((sessionId) => ({ sessionId, at: now })) });
+    return ids.size;
   }
 
   /**
@@ -189,18 +211,12 @@ export class SessionService {
     viewer: Identity,
   ) {
     try {
-      const valid = await this.passwords.verify(input.password, stored ?? (await this.dummy()));
+      const valid = await this.passwords.verify(input.password, stored ?? (await dummyHash(this.options.scryptLogN)));
       return stored !== undefined && valid;
     } catch (error) {
       if (error instanceof PasswordHasherBusy) await this.throttle.notAttempted(input.email, viewer.clientAddress);
       throw error;
     }
-  }
-
-  /** A hash to verify against when the email is unknown, so both failures cost the same time. */
-  private dummy(): Promise<string> {
-    this.dummyHash ??= hashPassword(randomBytes(16).toString('hex'), this.options.scryptLogN);
-    return this.dummyHash;
   }
 }
 

@@ -1,8 +1,9 @@
 import { badUserInput, notFound, parseInput, type Identity } from '@polystore/platform';
 import { z } from 'zod';
+import type { AccountsScope } from '../context';
 import { unauthenticated } from '../session/session.service';
 import { id } from '../user/user.inputs';
-import type { UserRepository } from '../user/user.repository';
+import type { UserRecord, UserRepository } from '../user/user.repository';
 import type { ProductDirectory } from './product-directory';
 import { UnknownUserError, type WishlistRepository } from './wishlist.repository';
 
@@ -11,16 +12,23 @@ const wishlistInput = z.object({ productId: id });
 /** A wishlist holds at most this many products; a bound keeps one user from growing a row set forever. */
 export const WISHLIST_LIMIT = 500;
 
+/** Wishlist rules: only the viewer's own, a bound, products that exist. Built per request (context.ts). */
 export class WishlistService {
   constructor(
+    private readonly scope: AccountsScope,
     private readonly wishlist: WishlistRepository,
     private readonly users: UserRepository,
     private readonly products: ProductDirectory,
   ) {}
 
+  /** The product ids on a user's wishlist, oldest first: every user of a planner step in one query. */
+  of(user: UserRecord): Promise<string[]> {
+    return this.scope.loaders.wishlistByUserId.load(user.id);
+  }
+
   /** The signed-in viewer's wishlist. Checks first, writes last: a rejected request has written nothing. */
-  async add(viewer: Identity, raw: unknown): Promise<string> {
-    const userId = signedIn(viewer);
+  async add(raw: unknown): Promise<UserRecord> {
+    const userId = signedIn(this.scope.viewer);
     const { productId } = parseInput(wishlistInput, raw);
     if (!(await this.users.exists(userId))) throw notFound('User', userId);
     if (!(await this.products.exists(productId))) throw notFound('Product', productId);
@@ -35,15 +43,22 @@ export class WishlistService {
       if (error instanceof UnknownUserError) throw notFound('User', userId);
       throw error;
     }
-    return userId;
+    return this.user(userId);
   }
 
-  async remove(viewer: Identity, raw: unknown): Promise<string> {
-    const userId = signedIn(viewer);
+  async remove(raw: unknown): Promise<UserRecord> {
+    const userId = signedIn(this.scope.viewer);
     const { productId } = parseInput(wishlistInput, raw);
     if (!(await this.users.exists(userId))) throw notFound('User', userId);
     await this.wishlist.remove(userId, productId);
-    return userId;
+    return this.user(userId);
+  }
+
+  /** The user the change was made for: checked to exist above, so a null means it was deleted in between. */
+  private async user(userId: string): Promise<UserRecord> {
+    const user = await this.scope.loaders.userById.load(userId);
+    if (user === null) throw new Error('user disappeared during the request');
+    return user;
   }
 }
 

@@ -1,4 +1,5 @@
-import { badUserInput, notFound, type Identity, type Logger } from '@polystore/platform';
+import { badUserInput, notFound, type Logger } from '@polystore/platform';
+import type { CartScope } from '../context';
 import { cartItemInput, parseArgs, removeInput } from './cart.inputs';
 import { MAX_QUANTITY, type CartView } from './cart.model';
 import { cartOwner, type CartOwner, type OwnerSettings } from './cart.owner';
@@ -15,12 +16,14 @@ export interface CartServiceOptions extends OwnerSettings {
  * The cart's rules. Order of every mutation: who (UNAUTHENTICATED) → arguments (BAD_USER_INPUT) →
  * the product, through the graph (NOT_FOUND / BAD_USER_INPUT) → one atomic script that checks the
  * limits against the cart as it is and writes only when they hold. Checks first, writes last: a
- * rejected request has written nothing.
+ * rejected request has written nothing. Built per request (context.ts), bound to its viewer (whose
+ * cart) and its loaders.
  */
 export class CartService {
   private readonly now: () => Date;
 
   constructor(
+    private readonly scope: CartScope,
     private readonly carts: CartRepository,
     private readonly products: ProductDirectory,
     private readonly options: CartServiceOptions,
@@ -28,37 +31,40 @@ export class CartService {
     this.now = options.now ?? (() => new Date());
   }
 
-  /** Whose cart: resolved once per request (throws UNAUTHENTICATED without a session). */
-  ownerOf(viewer: Identity): CartOwner {
-    return cartOwner(viewer, this.options);
+  /** Whose cart: the viewer's (throws UNAUTHENTICATED without a session). */
+  private owner(): CartOwner {
+    return cartOwner(this.scope.viewer, this.options);
   }
 
-  view(viewer: Identity): Promise<CartView> {
-    return this.apply(this.ownerOf(viewer), { op: 'get' });
+  /** The viewer's cart: one script call per request, however often it is selected. */
+  async view(): Promise<CartView> {
+    const owner = this.owner();
+    const { result, at } = await this.scope.loaders.cartByOwner.load(owner);
+    return this.settle(owner, { op: 'get' }, result, at);
   }
 
-  async add(viewer: Identity, args: unknown): Promise<CartView> {
-    const owner = this.ownerOf(viewer);
+  async add(args: unknown): Promise<CartView> {
+    const owner = this.owner();
     const { productId, quantity } = parseArgs(cartItemInput, args);
     await this.mustBeSold(productId);
     return this.apply(owner, { op: 'add', productId, quantity });
   }
 
-  async update(viewer: Identity, args: unknown): Promise<CartView> {
-    const owner = this.ownerOf(viewer);
+  async update(args: unknown): Promise<CartView> {
+    const owner = this.owner();
     const { productId, quantity } = parseArgs(cartItemInput, args);
     await this.mustBeSold(productId);
     return this.apply(owner, { op: 'set', productId, quantity });
   }
 
-  remove(viewer: Identity, args: unknown): Promise<CartView> {
-    const owner = this.ownerOf(viewer);
+  remove(args: unknown): Promise<CartView> {
+    const owner = this.owner();
     const { productId } = parseArgs(removeInput, args);
     return this.apply(owner, { op: 'remove', productId });
   }
 
-  clear(viewer: Identity): Promise<CartView> {
-    return this.apply(this.ownerOf(viewer), { op: 'clear' });
+  clear(): Promise<CartView> {
+    return this.apply(this.owner(), { op: 'clear' });
   }
 
   private async mustBeSold(productId: string): Promise<void> {
@@ -71,7 +77,11 @@ export class CartService {
 
   private async apply(owner: CartOwner, operation: CartOperation): Promise<CartView> {
     const now = this.now();
-    const result = await this.carts.apply(owner, operation, now);
+    return this.settle(owner, operation, await this.carts.apply(owner, operation, now), now);
+  }
+
+  /** What the script answered, as the API shows it (or the coded error for a refusal). */
+  private settle(owner: CartOwner, operation: CartOperation, result: CartResult, now: Date): CartView {
     if (!result.ok) throw rejection(result, operation, this.options.maxItems);
     const { cart } = result;
     if (cart.merge.merged || cart.merge.dropped) {

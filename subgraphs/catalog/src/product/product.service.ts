@@ -8,16 +8,20 @@ import {
   parseInput,
   requireStaff,
   toConnection,
-  type Identity,
 } from '@polystore/platform';
 import { z } from 'zod';
 import type { CategoryService } from '../category/category.service';
-import type { ProductDoc } from '../models';
+import type { CatalogScope } from '../context';
+import type { CategoryDoc, ProductDoc } from '../models';
+import { availabilityOf, type Availability } from './availability';
 import type { ProductCache } from './product.cache';
 import {
   createProductInput,
   productFilter,
+  productId,
+  productIds,
   productSort,
+  sku,
   updateProductInput,
   type ProductFilter,
   type ProductSort,
@@ -44,21 +48,60 @@ export interface ProductPage {
   filter: ProductFilter;
 }
 
+export interface ProductServiceOptions {
+  currency: string;
+  /** Stock at or below which a product shows LOW_STOCK. */
+  lowStockThreshold: number;
+}
+
 /**
  * Catalog rules: who may write (staff only), validation, currency, category existence, sku
- * uniqueness, versions.
+ * uniqueness, versions, what a shopper sees of stock. Built per request (context.ts), bound to its
+ * viewer and its loaders: every read of a product goes through here.
  */
 export class ProductService {
   constructor(
+    private readonly scope: CatalogScope,
     private readonly products: ProductRepository,
     private readonly categories: CategoryService,
-    private readonly options: { currency: string },
+    private readonly options: ProductServiceOptions,
     private readonly cache: ProductCache,
   ) {}
 
+  /** One product by id, or null: every product of a planner step in one cache lookup and one query. */
+  async byId(rawId: unknown): Promise<ProductDoc | null> {
+    return this.scope.loaders.productById.load(parseInput(productId, rawId, 'id'));
+  }
+
+  /** Products by id, in the order asked, null for each unknown one. */
+  async byIds(rawIds: unknown): Promise<(ProductDoc | null)[]> {
+    const ids = parseInput(productIds, rawIds, 'ids');
+    return (await this.scope.loaders.productById.loadMany(ids)).map((p) => (p instanceof Error ? null : p));
+  }
+
+  /** A federation reference to a product (every product is public): null when there is none. */
+  reference(id: string): Promise<ProductDoc | null> {
+    return this.scope.loaders.productById.load(id);
+  }
+
+  async bySku(rawSku: unknown): Promise<ProductDoc | null> {
+    return this.products.findBySku(parseInput(sku, rawSku, 'sku'));
+  }
+
+  /** A product's category; NOT_FOUND when it names one that does not exist. */
+  async category(product: ProductDoc): Promise<CategoryDoc> {
+    const category = await this.categories.get(product.category);
+    if (!category) throw notFound('Category', product.category);
+    return category;
+  }
+
+  availability(product: ProductDoc): Availability {
+    return availabilityOf(product, this.options.lowStockThreshold);
+  }
+
   /** Staff only (UNAUTHENTICATED, FORBIDDEN): checked before the input is read or the store touched. */
-  async create(viewer: Identity, raw: unknown): Promise<ProductDoc> {
-    requireStaff(viewer, 'Only staff can create products');
+  async create(raw: unknown): Promise<ProductDoc> {
+    requireStaff(this.scope.viewer, 'Only staff can create products');
     const input = parseInput(createProductInput, raw);
     this.checkCurrency(input.price.currency);
     await this.checkCategory(input.category);
@@ -81,8 +124,8 @@ export class ProductService {
   }
 
   /** Staff only, like create. */
-  async update(viewer: Identity, rawId: unknown, raw: unknown): Promise<ProductDoc> {
-    requireStaff(viewer, 'Only staff can change products');
+  async update(rawId: unknown, raw: unknown): Promise<ProductDoc> {
+    requireStaff(this.scope.viewer, 'Only staff can change products');
     const id = parseInput(z.uuid({ message: 'must be a UUID' }), rawId, 'id');
     const input = parseInput(updateProductInput, raw);
     if (input.price) this.checkCurrency(input.price.currency);
@@ -118,10 +161,6 @@ export class ProductService {
     }
     const rows = await this.products.page(filter, sort, first + 1, afterKey);
     return { ...toConnection(rows, first, (p) => encodeCursor(sortKeyOf(p, sort)), Boolean(after)), filter };
-  }
-
-  bySku(value: string): Promise<ProductDoc | null> {
-    return this.products.findBySku(value);
   }
 
   count(filter: ProductFilter): Promise<number> {

@@ -9,7 +9,6 @@ import {
   ErrorCode,
   type FieldProblem,
   forbidden,
-  type Identity,
   mayActFor,
   notFound,
   parseInput,
@@ -17,9 +16,9 @@ import {
   signCheckoutToken,
   toConnection,
 } from '@polystore/platform';
-import type { Loaders } from '../loaders';
+import type { OrdersScope } from '../context';
 import { createOrderInput, id, MAX_ORDER_TOTAL, ordersArgs } from './order.inputs';
-import type { NewOrder, OrderPosition, OrderRecord, OrderRepository } from './order.repository';
+import type { NewOrder, OrderLineRecord, OrderPosition, OrderRecord, OrderRepository } from './order.repository';
 import type { ProductCatalog } from './product-catalog';
 
 export type OrderPage = Connection<OrderRecord>;
@@ -31,12 +30,22 @@ export interface UserRef {
 const cursorShape = z.tuple([z.iso.datetime(), z.uuid()]);
 export const orderCursor = (order: OrderRecord) => encodeCursor([order.placedAt.toISOString(), order.id]);
 
-/** Order rules: who may see what, how an order is priced and written. */
+export interface OrderServiceOptions {
+  currency: string;
+  checkoutKey: KeyObject;
+  checkoutTtlSeconds: number;
+}
+
+/**
+ * Order rules: who may see what, how an order is priced and written. Built per request
+ * (context.ts), bound to its viewer and its loaders: every read of an order goes through here.
+ */
 export class OrderService {
   constructor(
+    private readonly scope: OrdersScope,
     private readonly orders: OrderRepository,
     private readonly catalog: ProductCatalog,
-    private readonly options: { currency: string; checkoutKey: KeyObject; checkoutTtlSeconds: number },
+    private readonly options: OrderServiceOptions,
   ) {}
 
   /** What payments needs to charge for the order, signed (docs/adr/0006); only while it waits for payment. */
@@ -55,8 +64,8 @@ export class OrderService {
    * Place an order for the viewer, pricing each line from the catalog as it is now. Every check
    * comes before the one write (a transaction): a rejected request has written nothing.
    */
-  async create(viewer: Identity, raw: unknown): Promise<OrderRecord> {
-    const customerId = requireUser(viewer);
+  async create(raw: unknown): Promise<OrderRecord> {
+    const customerId = requireUser(this.scope.viewer);
     const { lines } = parseInput(createOrderInput, raw);
     const products = await this.catalog.lookup(lines.map((l) => l.productId));
     const problems: FieldProblem[] = [];
@@ -103,7 +112,8 @@ export class OrderService {
   }
 
   /** One order, only for its customer (or staff); anyone else gets the same NOT_FOUND as for no order. */
-  async byId(viewer: Identity, rawId: unknown, loaders: Loaders): Promise<OrderRecord> {
+  async byId(rawId: unknown): Promise<OrderRecord> {
+    const { viewer, loaders } = this.scope;
     requireUser(viewer);
     const orderId = parseInput(id, rawId, 'id');
     const order = await loaders.orderById.load(orderId);
@@ -112,13 +122,22 @@ export class OrderService {
   }
 
   /** A federation reference to an order: resolved only for its customer (or staff), else null. */
-  async reference(viewer: Identity, orderId: string, loaders: Loaders): Promise<OrderRecord | null> {
-    const order = await loaders.orderById.load(orderId);
-    return order && mayActFor(viewer, order.customerId) ? order : null;
+  async reference(orderId: string): Promise<OrderRecord | null> {
+    const order = await this.scope.loaders.orderById.load(orderId);
+    return order && mayActFor(this.scope.viewer, order.customerId) ? order : null;
+  }
+
+  /**
+   * The lines of an order this service handed out (so already authorized), every order of a
+   * planner step in one query; the currency rides along so lines are priced without another read.
+   */
+  lines(order: OrderRecord): Promise<OrderLineRecord[]> {
+    return this.scope.loaders.linesByOrder.load({ id: order.id, currency: order.currency });
   }
 
   /** A page of a customer's orders, newest first: only their own (or staff). */
-  async page(viewer: Identity, customerId: string, rawArgs: unknown, loaders: Loaders): Promise<OrderPage> {
+  async page(customerId: string, rawArgs: unknown): Promise<OrderPage> {
+    const { viewer, loaders } = this.scope;
     requireUser(viewer);
     if (!mayActFor(viewer, customerId)) throw forbidden('Only the customer can read their orders');
     const args = parseInput(ordersArgs, rawArgs, '');

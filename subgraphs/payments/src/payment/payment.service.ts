@@ -4,7 +4,6 @@ import {
   badUserInput,
   conflict,
   ErrorCode,
-  type Identity,
   type Logger,
   mayActFor,
   notFound,
@@ -13,6 +12,7 @@ import {
   requireUser,
   verifyCheckoutToken,
 } from '@polystore/platform';
+import type { PaymentsScope } from '../context';
 import { ProcessorError, withDeadline, type CardProcessor } from '../processor/card-processor';
 import { authorizeInput, captureInput, id, refundInput } from './payment.inputs';
 import {
@@ -23,6 +23,7 @@ import {
   type PaymentRecord,
   type PaymentRepository,
   type RecordedResponse,
+  type RefundRecord,
 } from './payment.repository';
 
 /** An order as payments sees it through federation: its id and, when required, its customer. */
@@ -47,6 +48,13 @@ interface Idempotent {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+export interface PaymentServiceOptions {
+  currency: string;
+  processorTimeoutMs: number;
+  checkoutKey: KeyObject;
+  logger: Logger;
+}
+
 /**
  * Charges and refunds, each under an idempotency key (docs/adr/0006):
  * - the first request with a key claims it in the ledger and does the work;
@@ -54,33 +62,62 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  *   first is still running, the repeat waits for it;
  * - another request under a used key is a CONFLICT;
  * - a claim whose request died is resumed after its lease, with the same processor idempotency key.
+ *
+ * Built per request (context.ts), bound to its viewer and its loaders: every read of a payment
+ * goes through here, and so does every decision of who may see one.
  */
 export class PaymentService {
   private readonly leaseMs: number;
 
   constructor(
+    private readonly scope: PaymentsScope,
     private readonly payments: PaymentRepository,
     private readonly processor: CardProcessor,
-    private readonly options: {
-      currency: string;
-      processorTimeoutMs: number;
-      checkoutKey: KeyObject;
-      logger: Logger;
-    },
+    private readonly options: PaymentServiceOptions,
   ) {
     this.leaseMs = options.processorTimeoutMs * 2 + 5000;
   }
 
-  async byId(viewer: Identity, rawId: unknown, load: (id: string) => Promise<PaymentRecord | null>) {
+  /** A payment of the signed-in customer (staff: any); NOT_FOUND when there is none or it is someone else's. */
+  async byId(rawId: unknown): Promise<PaymentRecord> {
+    const { viewer, loaders } = this.scope;
     requireUser(viewer);
     const paymentId = parseInput(id, rawId, 'id');
-    const payment = await load(paymentId);
+    const payment = await loaders.paymentById.load(paymentId);
     if (!payment || !mayActFor(viewer, payment.customerId)) throw notFound('Payment', paymentId);
     return payment;
   }
 
-  async authorize(viewer: Identity, raw: unknown): Promise<PaymentRecord> {
-    const callerId = requireUser(viewer);
+  /** A federation reference to a payment: resolved only for its customer (or staff), else null. */
+  async reference(paymentId: string): Promise<PaymentRecord | null> {
+    const payment = await this.scope.loaders.paymentById.load(paymentId);
+    return payment && mayActFor(this.scope.viewer, payment.customerId) ? payment : null;
+  }
+
+  /**
+   * An order's latest payment attempt. The gateway sends the order's customer (@requires): a
+   * payment shows only on its own customer's order, and only to that customer (or staff); every
+   * order of a planner step is read in one query.
+   */
+  async ofOrder(order: OrderRef): Promise<PaymentRecord | null> {
+    const customerId = order.customer?.id;
+    if (!customerId || !mayActFor(this.scope.viewer, customerId)) return null;
+    const payment = await this.scope.loaders.latestPaymentByOrder.load(order.id);
+    return payment && payment.customerId === customerId ? payment : null;
+  }
+
+  /** The refunds of a payment this service handed out (so already authorized), oldest first. */
+  refunds(payment: PaymentRecord): Promise<RefundRecord[]> {
+    return this.scope.loaders.refundsByPayment.load(payment.id);
+  }
+
+  /** A refund is in its payment's currency (read through the loader, which usually has it already). */
+  async currencyOf(refund: RefundRecord): Promise<string> {
+    return (await this.scope.loaders.paymentById.load(refund.paymentId))!.currency;
+  }
+
+  async authorize(raw: unknown): Promise<PaymentRecord> {
+    const callerId = requireUser(this.scope.viewer);
     const input = parseInput(authorizeInput, raw);
     const claims = verifyCheckoutToken(this.options.checkoutKey, input.checkoutToken);
     if (!claims || claims.orderId !== input.orderId) {
@@ -179,8 +216,8 @@ export class PaymentService {
     });
   }
 
-  async capture(viewer: Identity, raw: unknown): Promise<PaymentRecord> {
-    const callerId = requireStaff(viewer, 'Only staff can capture or refund payments');
+  async capture(raw: unknown): Promise<PaymentRecord> {
+    const callerId = requireStaff(this.scope.viewer, 'Only staff can capture or refund payments');
     const input = parseInput(captureInput, raw);
     return this.idempotent({
       operation: 'capture',
@@ -222,8 +259,8 @@ export class PaymentService {
     });
   }
 
-  async refund(viewer: Identity, raw: unknown): Promise<PaymentRecord> {
-    const callerId = requireStaff(viewer, 'Only staff can capture or refund payments');
+  async refund(raw: unknown): Promise<PaymentRecord> {
+    const callerId = requireStaff(this.scope.viewer, 'Only staff can capture or refund payments');
     const input = parseInput(refundInput, raw);
     let amount = 0;
     return this.idempotent({

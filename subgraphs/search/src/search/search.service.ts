@@ -1,6 +1,7 @@
 import type { estypes } from '@elastic/elasticsearch';
 import { badUserInput, decodeCursor, encodeCursor } from '@polystore/platform';
 import { z } from 'zod';
+import type { SearchScope } from '../context';
 import { esErrorType, isUnavailable, searchUnavailable } from '../elasticsearch';
 import type { ProductIndexRepository } from '../products/product-index.repository';
 import { MAX_DEPTH, parseSearchArgs, SORTS, type SearchInput, type SearchSort } from './search.inputs';
@@ -57,9 +58,16 @@ const HIGHLIGHT_FIELDS: Record<string, string> = {
   description: 'description',
 };
 
-/** Search rules: validation, paging, what a hit and a facet look like. Reads only the index. */
+/**
+ * Search rules: validation, paging, what a hit and a facet look like. Reads only the index. Built
+ * per request (context.ts) like every service; every product is public, so nothing here depends on
+ * the viewer yet.
+ */
 export class SearchService {
-  constructor(private readonly index: ProductIndexRepository) {}
+  constructor(
+    private readonly scope: SearchScope,
+    private readonly index: ProductIndexRepository,
+  ) {}
 
   async search(args: unknown): Promise<SearchPage> {
     const input: SearchInput = parseSearchArgs(args);
