@@ -17,4 +17,5 @@ export * from './session-protocol';
 export * from './checkout-token';
 export * from './viewer';
 export * from './prisma';
+export * from './transaction';
 export * from './operations';

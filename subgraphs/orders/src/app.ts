@@ -5,6 +5,7 @@ import {
   createSubgraphServer,
   type Logger,
   type SubgraphServer,
+  transactions,
 } from '@polystore/platform';
 import type { OrdersConfig } from './config';
 import type { OrdersContext } from './context';
@@ -40,11 +41,16 @@ export async function createOrders(
       secret: config.ORDERS_SIGNING_SECRET,
     });
   const services = {
-    orders: new OrderService(orderRepository, products, {
-      currency: config.STORE_CURRENCY,
-      checkoutKey: checkoutPrivateKey(config.ORDERS_CHECKOUT_PRIVATE_KEY),
-      checkoutTtlSeconds: config.CHECKOUT_TOKEN_TTL_SECONDS,
-    }),
+    orders: new OrderService(
+      orderRepository,
+      products,
+      {
+        currency: config.STORE_CURRENCY,
+        checkoutKey: checkoutPrivateKey(config.ORDERS_CHECKOUT_PRIVATE_KEY),
+        checkoutTtlSeconds: config.CHECKOUT_TOKEN_TTL_SECONDS,
+      },
+      transactions(db),
+    ),
   };
   const server = await createSubgraphServer<OrdersContext>({
     name: 'orders',

@@ -5,6 +5,7 @@ import {
   createSubgraphServer,
   type Logger,
   type SubgraphServer,
+  transactions,
 } from '@polystore/platform';
 import type { PaymentsConfig } from './config';
 import type { PaymentsContext } from './context';
@@ -47,12 +48,17 @@ export async function createPayments(
   const repository = new PaymentRepository(db);
   const processor = deps.processor ?? createProcessor(config, logger);
   const services = {
-    payments: new PaymentService(repository, processor, {
-      currency: config.STORE_CURRENCY,
-      processorTimeoutMs: config.PAYMENTS_PROCESSOR_TIMEOUT_MS,
-      checkoutKey: checkoutPublicKey(config.PAYMENTS_CHECKOUT_PUBLIC_KEY),
-      logger,
-    }),
+    payments: new PaymentService(
+      repository,
+      processor,
+      {
+        currency: config.STORE_CURRENCY,
+        processorTimeoutMs: config.PAYMENTS_PROCESSOR_TIMEOUT_MS,
+        checkoutKey: checkoutPublicKey(config.PAYMENTS_CHECKOUT_PUBLIC_KEY),
+        logger,
+      },
+      transactions(db),
+    ),
   };
   const server = await createSubgraphServer<PaymentsContext>({
     name: 'payments',
