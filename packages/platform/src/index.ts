@@ -18,4 +18,5 @@ export * from './checkout-token';
 export * from './viewer';
 export * from './prisma';
 export * from './transaction';
+export * from './events';
 export * from './operations';
