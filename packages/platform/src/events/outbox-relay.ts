@@ -101,9 +101,14 @@ export class PostgresOutboxRelay implements Worker {
   private async work(): Promise<void> {
     const { pollMs = 1_000, purgeEveryMs = 60_000 } = this.options;
     let purgeAt = 0;
+    let confirmAt = 0;
     while (!this.stopping) {
       while ((await this.publishRound()) === this.batchSize && !this.stopping);
-      await this.confirmRounds();
+      // Confirming is the sweep's work, not each wake-up's: once per poll.
+      if (Date.now() >= confirmAt) {
+        await this.confirmRounds();
+        confirmAt = Date.now() + pollMs;
+      }
       if (Date.now() >= purgeAt) {
         await this.purge();
         purgeAt = Date.now() + purgeEveryMs;
