@@ -127,6 +127,7 @@ describe('the document outbox (MongoDB / FerretDB)', () => {
     await new Promise((resolve) => setTimeout(resolve, 150));
     expect(await r.relayRound()).toEqual({ published: 0, removed: 1, lost: 0 });
     expect(await published()).toEqual([event.id]);
+    expect(await pending()).toBe(0);
   });
 
   it('leaves the flag set for an event written while the relay worked, and publishes it next', async () => {
