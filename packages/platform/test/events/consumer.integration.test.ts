@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
+import { pino } from 'pino';
 import {
   counterValue,
   createMetrics,
@@ -139,7 +140,9 @@ describe('consumers of a stream', () => {
       await apply(event, delivery);
     };
     const otherGroupSaw: string[] = [];
-    consume(stream, 'search', handler, { consumer: 'indexer', maxDeliveries: 3, metrics });
+    const logs: Record<string, unknown>[] = [];
+    const logger = pino({ level: 'debug' }, { write: (line: string) => void logs.push(JSON.parse(line)) });
+    consume(stream, 'search', handler, { consumer: 'indexer', maxDeliveries: 3, metrics, logger });
     consume(stream, 'cart', async (event) => void otherGroupSaw.push(event.id), { consumer: 'cart-1' });
     const [before, poison, ...after] = [
       productUpdated(randomUUID(), 1),
@@ -178,6 +181,19 @@ describe('consumers of a stream', () => {
       }),
     ).toBe(1);
     expect(await counterValue(serviceMetrics.registry, 'events_retries_total', { group: 'search' })).toBe(1);
+    expect(await counterValue(serviceMetrics.registry, 'events_dead_letters', { stream, group: 'search' })).toBe(1);
+    expect(await counterValue(serviceMetrics.registry, 'events_pending', { stream, group: 'search' })).toBe(0);
+    // Every line about an event names it and its request.
+    expect(logs.filter((l) => l['msg'] === 'event dead-lettered')).toEqual([
+      expect.objectContaining({ eventId: poison!.id, correlationId: poison!.correlationId, reason: 'handler-failed' }),
+    ]);
+    expect(logs.filter((l) => l['msg'] === 'event handler failed; the event will be delivered again')).toEqual([
+      expect.objectContaining({ eventId: poison!.id, correlationId: poison!.correlationId, deliveries: 1 }),
+      expect.objectContaining({ eventId: poison!.id, correlationId: poison!.correlationId, deliveries: 2 }),
+    ]);
+    expect(logs.find((l) => l['msg'] === 'event handled' && l['eventId'] === before!.id)).toMatchObject({
+      correlationId: before!.correlationId,
+    });
     expect(await effects([poison!.id])).toEqual([]);
 
     broken = false;
@@ -187,6 +203,31 @@ describe('consumers of a stream', () => {
     // The other group saw each event once: the replay was for `search` only.
     await eventually(async () => (await bus.stats(stream, 'cart')).groups[0]?.lag === 0, 5_000, 'cart caught up');
     expect(otherGroupSaw.sort()).toEqual([before!, poison!, ...after].map((e) => e.id).sort());
+  });
+
+  it('reports a group that falls behind as not ready, and a caught-up one with its detail', async () => {
+    const stream = freshStream();
+    await redis.redis.call('XGROUP', 'CREATE', stream, 'search', '0', 'MKSTREAM');
+    await bus.publish(stream, [
+      productUpdated(randomUUID(), 1),
+      productUpdated(randomUUID(), 1),
+      productUpdated(randomUUID(), 1),
+    ]);
+    const idle = new EventConsumer({
+      bus,
+      registry,
+      logger: quietLogger,
+      stream,
+      group: 'search',
+      handler: async () => undefined,
+      maxBacklog: 2,
+    });
+    await expect(idle.check()).rejects.toThrow('lagging: 3 undelivered, 0 pending');
+    const running = consume(stream, 'search', async () => undefined, { maxBacklog: 2 });
+    await eventually(
+      async () => (await bus.stats(stream, 'search')).groups[0]?.lag === 0 && (await pendingOf(stream, 'search')) === 0,
+    );
+    expect(await running.check()).toEqual({ detail: expect.objectContaining({ group: 'search', lag: 0, pending: 0 }) });
   });
 
   it('dead-letters an invalid event at once, with its problems, and keeps the stream flowing', async () => {

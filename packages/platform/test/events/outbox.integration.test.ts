@@ -140,6 +140,16 @@ describe('the PostgreSQL outbox and its relay', () => {
     await running;
   });
 
+  it('reports in /readyz the backlog it has, and fails there once its oldest row is too old', async () => {
+    await store.withTransaction((tx) => outbox().add(tx, productUpdated(randomUUID(), 1)));
+    await expect(relay({ maxLagMs: 0 }).check()).rejects.toThrow(/^lagging: 1 unpublished, the oldest [\d.]+ s old$/);
+    const waiting = relay({ confirmAfterMs: 5_000 });
+    await waiting.publishRound();
+    expect(await waiting.check()).toEqual({
+      detail: { unpublished: 0, oldestSeconds: 0, unconfirmed: 1 },
+    });
+  });
+
   it('counts a failed publish as an attempt and backs the row off; a later round publishes it', async () => {
     const event = productUpdated(randomUUID(), 1);
     await store.withTransaction((tx) => outbox().add(tx, event));
