@@ -67,6 +67,11 @@ export interface SubscribeOptions {
   startAt?: '0' | '$';
   /** Entries read per round trip. */
   batchSize?: number;
+  /**
+   * Aggregates of one batch handled at once (4 by default): entries of one aggregate always one
+   * after the other, in stream order; entries of different aggregates side by side.
+   */
+  concurrency?: number;
   /** How long one read waits for new entries (it bounds how long a stop takes). */
   blockMs?: number;
   /** An entry delivered but not acked for this long is taken over (its consumer crashed, or its handler failed). */

@@ -7,7 +7,7 @@ import type { EventRegistry } from './registry';
 
 export interface ConsumerOptions extends Pick<
   SubscribeOptions,
-  'consumer' | 'startAt' | 'batchSize' | 'blockMs' | 'claimIdleMs' | 'maxDeliveries'
+  'consumer' | 'startAt' | 'batchSize' | 'concurrency' | 'blockMs' | 'claimIdleMs' | 'maxDeliveries'
 > {
   bus: EventBus;
   registry: EventRegistry;
@@ -47,6 +47,7 @@ export class EventConsumer implements Worker {
       consumer: this.options.consumer,
       startAt: this.options.startAt,
       batchSize: this.options.batchSize,
+      concurrency: this.options.concurrency,
       blockMs: this.options.blockMs,
       claimIdleMs: this.options.claimIdleMs,
       maxDeliveries: this.options.maxDeliveries,

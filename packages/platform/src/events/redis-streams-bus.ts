@@ -248,6 +248,16 @@ export function positionBefore(position: string): string {
   return time > 0n ? `${time - 1n}-18446744073709551615` : '0-0';
 }
 
+/** The aggregate an entry's event belongs to, when it parses. */
+function aggregateOf([, fields]: Entry): string | undefined {
+  try {
+    const event = JSON.parse(fieldMap(fields)[EVENT] ?? '') as { aggregateType?: unknown; aggregateId?: unknown };
+    return typeof event.aggregateId === 'string' ? `${String(event.aggregateType)}:${event.aggregateId}` : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function fieldMap(fields: string[] | null): Record<string, string> {
   const map: Record<string, string> = {};
   for (let i = 0; fields && i + 1 < fields.length; i += 2) map[fields[i]!] = fields[i + 1]!;
@@ -270,7 +280,8 @@ export function consumerName(): string {
  *  1. every claimIdleMs/2, XAUTOCLAIM takes over entries idle past claimIdleMs (a crashed
  *     consumer's, or ones whose handler failed) and delivers them again;
  *  2. XREADGROUP … BLOCK reads new entries;
- *  3. each entry, in order: validate → handler → XACK. A handler error leaves the entry pending
+ *  3. each entry: validate → handler → XACK, one aggregate's entries in stream order, up to
+ *     `concurrency` aggregates at once. A handler error leaves the entry pending
  *     (delivered again after claimIdleMs); on its maxDeliveries-th failure, or when it arrives past
  *     that count, or when it is invalid, it goes to the group's dead-letter stream and is acked.
  * A Redis error ends the loop (`done` rejects); the worker supervisor starts a new one.
@@ -313,7 +324,7 @@ class StreamSubscription implements Subscription {
         if (this.stopping) break;
         const entries = await this.read();
         // Entries in hand are finished even when a stop arrives meanwhile: they are ours (pending).
-        for (const entry of entries) await this.handle(entry, 1);
+        await this.handleAll(entries.map((entry) => [entry, 1]));
       } catch (error) {
         if (!/NOGROUP/.test((error as Error).message)) throw error;
         // The stream or its group vanished (a Redis that lost its data): make them again.
@@ -381,7 +392,28 @@ class StreamSubscription implements Subscription {
       this.consumer,
     )) as [string, string, number, number][];
     const deliveries = new Map(pending.map(([id, , , count]) => [id, Number(count)]));
-    for (const entry of live) await this.handle(entry, deliveries.get(entry[0]) ?? 2);
+    await this.handleAll(live.map((entry) => [entry, deliveries.get(entry[0]) ?? 2]));
+  }
+
+  /**
+   * A batch in lanes, one per aggregate (an entry that does not parse is a lane of its own): each
+   * lane in stream order, up to `concurrency` lanes at once.
+   */
+  private async handleAll(batch: [Entry, number][]): Promise<void> {
+    const lanes = new Map<string, [Entry, number][]>();
+    for (const item of batch) {
+      const key = aggregateOf(item[0]) ?? `entry:${item[0][0]}`;
+      const lane = lanes.get(key);
+      if (lane) lane.push(item);
+      else lanes.set(key, [item]);
+    }
+    const queue = [...lanes.values()];
+    const lane = async () => {
+      for (let next = queue.shift(); next; next = queue.shift()) {
+        for (const [entry, deliveries] of next) await this.handle(entry, deliveries);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, this.options.concurrency ?? 4) }, lane));
   }
 
   private async handle([position, rawFields]: Entry, deliveries: number): Promise<void> {

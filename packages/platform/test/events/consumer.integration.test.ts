@@ -205,6 +205,32 @@ describe('consumers of a stream', () => {
     expect(otherGroupSaw.sort()).toEqual([before!, poison!, ...after].map((e) => e.id).sort());
   });
 
+  it('handles different aggregates side by side and the events of one aggregate in order', async () => {
+    const stream = freshStream();
+    const products = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+    const events = Array.from({ length: 10 }, (_, v) => products.map((id) => productUpdated(id, v + 1))).flat();
+    const seen = new Map<string, number[]>();
+    let inFlight = 0;
+    let most = 0;
+    consume(
+      stream,
+      'search',
+      async (event) => {
+        inFlight += 1;
+        most = Math.max(most, inFlight);
+        await new Promise((r) => setTimeout(r, 5));
+        seen.set(event.aggregateId, [...(seen.get(event.aggregateId) ?? []), event.aggregateVersion]);
+        inFlight -= 1;
+      },
+      { batchSize: 40, concurrency: 4 },
+    );
+    await bus.publish(stream, events);
+    await eventually(async () => [...seen.values()].flat().length === 40);
+    for (const id of products) expect(seen.get(id)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(most).toBeGreaterThan(1);
+    expect(most).toBeLessThanOrEqual(4);
+  });
+
   it('reports a group that falls behind as not ready, and a caught-up one with its detail', async () => {
     const stream = freshStream();
     await redis.redis.call('XGROUP', 'CREATE', stream, 'search', '0', 'MKSTREAM');
