@@ -26,7 +26,7 @@ describe('npm run events', () => {
       stream,
       group: 'search',
       blockMs: 100,
-      claimIdleMs: 100,
+      claimIdleMs: 60_000, // dead-lettered at its first failure (maxDeliveries 1): no claim needed
       maxDeliveries: 1,
       handler: async (event) => {
         if (failing && (event.data as { name: string }).name === 'bad') throw new Error('mapping refused');
