@@ -1,12 +1,11 @@
 import type { Logger } from '../logger';
-import type { Worker } from '../worker';
 import type { EventBus } from './bus';
 import type { EventEnvelope } from './envelope';
 import type { EventMetrics } from './event-metrics';
 import { logFields } from './log-fields';
 import type { EventRegistry } from './registry';
 import { streamKey, streamOf } from './streams';
-import { WakeUp } from './wake-up';
+import { WakeableWorker } from './wake-up';
 
 /**
  * The outbox of a document store without multi-document transactions (the catalog on FerretDB /
@@ -77,37 +76,20 @@ interface Sent {
  * (consumers deduplicate); with several relays on one collection an event may be published by
  * more than one (the same).
  */
-export class DocumentOutboxRelay implements Worker {
+export class DocumentOutboxRelay extends WakeableWorker {
   readonly name: string;
-  private readonly wakeUp = new WakeUp();
   private readonly sent = new Map<string, Sent>();
-  private stopping = false;
-  private loop: Promise<void> | undefined;
 
   constructor(private readonly options: DocumentOutboxRelayOptions) {
+    super();
     this.name = options.name ?? 'document-outbox-relay';
-  }
-
-  wake(): void {
-    this.wakeUp.wake();
-  }
-
-  run(): Promise<void> {
-    this.loop = this.work();
-    return this.loop;
-  }
-
-  async stop(): Promise<void> {
-    this.stopping = true;
-    this.wakeUp.wake();
-    await this.loop?.catch(() => undefined);
   }
 
   async check(): Promise<{ detail: { awaitingConfirmation: number } }> {
     return { detail: { awaitingConfirmation: this.sent.size } };
   }
 
-  private async work(): Promise<void> {
+  protected async work(): Promise<void> {
     while (!this.stopping) {
       await this.relayRound();
       if (!this.stopping) await this.wakeUp.wait(this.options.pollMs ?? 1_000);

@@ -1,12 +1,11 @@
 import { backoffMs } from '../backoff';
 import type { Logger } from '../logger';
-import type { Worker } from '../worker';
 import type { EventBus } from './bus';
 import type { EventEnvelope } from './envelope';
 import type { EventMetrics, OutboxBacklog } from './event-metrics';
 import { logFields } from './log-fields';
 import type { SqlClient, SqlDatabase } from './sql';
-import { WakeUp } from './wake-up';
+import { WakeableWorker } from './wake-up';
 
 export interface OutboxRelayOptions {
   db: SqlDatabase;
@@ -56,35 +55,17 @@ const DAY = 86_400_000;
  *  - confirmed rows are purged after the retention.
  * A crash between the append and the commit publishes the rows again: consumers deduplicate.
  */
-export class PostgresOutboxRelay implements Worker {
+export class PostgresOutboxRelay extends WakeableWorker {
   readonly name: string;
-  private readonly wakeUp = new WakeUp();
-  private stopping = false;
-  private loop: Promise<void> | undefined;
 
   constructor(private readonly options: OutboxRelayOptions) {
+    super();
     this.name = options.name ?? 'outbox-relay';
     options.metrics?.watchOutbox(() => this.backlog());
   }
 
   private get batchSize() {
     return this.options.batchSize ?? 100;
-  }
-
-  /** Run a round soon (after a commit). */
-  wake(): void {
-    this.wakeUp.wake();
-  }
-
-  run(): Promise<void> {
-    this.loop = this.work();
-    return this.loop;
-  }
-
-  async stop(): Promise<void> {
-    this.stopping = true;
-    this.wakeUp.wake();
-    await this.loop?.catch(() => undefined);
   }
 
   async check(): Promise<{ detail: OutboxBacklog }> {
@@ -98,7 +79,7 @@ export class PostgresOutboxRelay implements Worker {
     return { detail: backlog };
   }
 
-  private async work(): Promise<void> {
+  protected async work(): Promise<void> {
     const { pollMs = 1_000, purgeEveryMs = 60_000 } = this.options;
     let purgeAt = 0;
     let confirmAt = 0;

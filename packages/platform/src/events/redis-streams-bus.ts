@@ -23,6 +23,11 @@ const EVENT = 'event';
 /** Set on an entry replayed out of a dead-letter stream: only this group handles it; the others ack it. */
 const REPLAY_FOR = 'replay-for';
 
+/** `XADD <stream> MAXLEN ~ <maxLen> * <field> <value> …`: every append of this bus, trimmed by its retention. */
+function xadd(stream: string, maxLen: number, fields: string[]): [string, ...(string | number)[]] {
+  return ['XADD', stream, 'MAXLEN', '~', maxLen, '*', ...fields];
+}
+
 /** XADD retention of a stream key: the declared MAXLEN, also under a test namespace (`events:t_x:{…}`). */
 export function declaredMaxLen(key: string, fallback = 100_000): number {
   const plain = key.replace(/^events:[^{:]+:(?=\{)/, 'events:');
@@ -50,20 +55,7 @@ export class RedisStreamsBus implements EventBus {
     const maxLen = (this.options.maxLenOf ?? declaredMaxLen)(stream);
     const pipeline = this.redis.pipeline();
     for (const event of events) {
-      pipeline.call(
-        'XADD',
-        stream,
-        'MAXLEN',
-        '~',
-        maxLen,
-        '*',
-        'id',
-        event.id,
-        'type',
-        event.type,
-        EVENT,
-        JSON.stringify(event),
-      );
+      pipeline.call(...xadd(stream, maxLen, ['id', event.id, 'type', event.type, EVENT, JSON.stringify(event)]));
     }
     let replies: [Error | null, unknown][] | null;
     try {
@@ -128,13 +120,11 @@ export class RedisStreamsBus implements EventBus {
     const replies = await this.redis
       .multi()
       .call(
-        'XADD',
-        deadLetterKey(letter.stream, letter.group),
-        'MAXLEN',
-        '~',
-        this.options.deadLetterMaxLen ?? DEAD_LETTER_MAX_LEN,
-        '*',
-        ...fields,
+        ...xadd(
+          deadLetterKey(letter.stream, letter.group),
+          this.options.deadLetterMaxLen ?? DEAD_LETTER_MAX_LEN,
+          fields,
+        ),
       )
       .call('XACK', letter.stream, letter.group, letter.position)
       .exec();
@@ -202,20 +192,7 @@ export class RedisStreamsBus implements EventBus {
         const replies = await this.redis
           .multi()
           .call(
-            'XADD',
-            stream,
-            'MAXLEN',
-            '~',
-            maxLen,
-            '*',
-            'id',
-            letter['eventId'] ?? '',
-            'type',
-            'replay',
-            EVENT,
-            event,
-            REPLAY_FOR,
-            group,
+            ...xadd(stream, maxLen, ['id', letter['eventId'] ?? '', 'type', 'replay', EVENT, event, REPLAY_FOR, group]),
           )
           .call('XDEL', dlq, id)
           .exec();
