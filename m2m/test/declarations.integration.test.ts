@@ -26,9 +26,10 @@ function sections(): Section[] {
       parent = '';
       continue;
     }
-    const row = /^\|\s*`([^`]+)`\s*\|\s*(table|index|collection|key space|search index|alias|index template)\s*\|/.exec(
-      line,
-    );
+    const row =
+      /^\|\s*`([^`]+)`\s*\|\s*(table|index|collection|key space|search index|alias|index template|stream|consumer group)\s*\|/.exec(
+        line,
+      );
     if (!row || !result.length) continue;
     const [, name, kind] = row;
     result.at(-1)!.rows.push({ name: name!, kind: kind! });
@@ -92,6 +93,42 @@ describe('m2m/README.md', () => {
         undeclared.push(...keys.filter((k) => !spaces.some((prefix) => k.startsWith(prefix))));
       } while (cursor !== '0');
       expect(undeclared).toEqual([]);
+    } finally {
+      redis.disconnect();
+    }
+  });
+
+  // Streams and consumer groups appear when first used; every one that exists must be declared.
+  // Test runs use their own namespace, `events:t_<suffix>:…`, and delete it afterwards.
+  it('declares every event stream and consumer group in Redis', async () => {
+    const redis = new Redis(requireVar(env, 'REDIS_URL'), { lazyConnect: true, maxRetriesPerRequest: 1 });
+    await redis.connect();
+    try {
+      const rows = sections().find((s) => s.heading.startsWith('Event streams'))!.rows;
+      const declaredOf = (kind: string) => rows.filter((r) => r.kind === kind).map((r) => r.name);
+      const streams: string[] = [];
+      let cursor = '0';
+      do {
+        const [next, keys] = (await redis.call(
+          'SCAN',
+          cursor,
+          'MATCH',
+          'events:*',
+          'TYPE',
+          'stream',
+          'COUNT',
+          1000,
+        )) as [string, string[]];
+        cursor = next;
+        streams.push(...keys.filter((k) => !k.startsWith('events:t_')));
+      } while (cursor !== '0');
+      expect(streams.filter((k) => !declaredOf('stream').includes(k))).toEqual([]);
+      const groups: string[] = [];
+      for (const key of streams) {
+        const info = (await redis.call('XINFO', 'GROUPS', key)) as unknown[][];
+        for (const group of info) groups.push(`${key} ${String(group[group.indexOf('name') + 1])}`);
+      }
+      expect(groups.filter((g) => !declaredOf('consumer group').includes(g))).toEqual([]);
     } finally {
       redis.disconnect();
     }

@@ -72,7 +72,7 @@ required_secrets() {
   echo PG_SUPERUSER_PASSWORD
   for svc in $PG_SERVICES; do echo "PG_${svc^^}_OWNER_PASSWORD" "PG_${svc^^}_APP_PASSWORD"; done
   echo PG_CATALOG_PASSWORD
-  echo REDIS_ADMIN_PASSWORD REDIS_GATEWAY_PASSWORD REDIS_ACCOUNTS_PASSWORD REDIS_CART_PASSWORD REDIS_EVENTS_PASSWORD REDIS_CATALOG_PASSWORD
+  echo REDIS_ADMIN_PASSWORD REDIS_GATEWAY_PASSWORD REDIS_ACCOUNTS_PASSWORD REDIS_CART_PASSWORD REDIS_EVENTS_PASSWORD REDIS_CATALOG_PASSWORD REDIS_ORDERS_PASSWORD REDIS_PAYMENTS_PASSWORD REDIS_SEARCH_PASSWORD
   for svc in $SUBGRAPHS; do echo "${svc^^}_SIGNING_SECRET"; done
 }
 
@@ -188,15 +188,19 @@ redis_up() {
   if is_external redis; then log "Redis: external, not started"; return; fi
   command -v redis-server >/dev/null || apt_install redis-server
   mkdir -p "$DATA/redis"
-  # ACL users, one per key space (declared in m2m/README.md); the default user is off.
+  # ACL users, one per service (declared in m2m/README.md); the default user is off. Their rules on
+  # the event streams are derived from the stream declarations (packages/platform/src/events/redis-acl.ts).
   cat >"$DATA/redis/users.acl" <<EOF
 user default off
 user admin on >$REDIS_ADMIN_PASSWORD ~* &* +@all
 user gateway on >$REDIS_GATEWAY_PASSWORD ~gw:* &gw:* +@all -@admin -@dangerous
-user accounts on >$REDIS_ACCOUNTS_PASSWORD ~acc:* &acc:* +@all -@admin -@dangerous
-user cart on >$REDIS_CART_PASSWORD ~cart:* &cart:* +@all -@admin -@dangerous
-user catalog on >$REDIS_CATALOG_PASSWORD ~cat:* &cat:* +@all -@admin -@dangerous
-user events on >$REDIS_EVENTS_PASSWORD ~events:* ~outbox:* &events:* +@all -@admin -@dangerous
+user accounts on >$REDIS_ACCOUNTS_PASSWORD ~acc:* &acc:* ~events:{accounts}:user +@all -@admin -@dangerous
+user cart on >$REDIS_CART_PASSWORD ~cart:* &cart:* ~events:{accounts}:user:dlq:cart +@all -@admin -@dangerous (~events:{accounts}:user +xreadgroup +xack +xautoclaim +xclaim +xpending +xgroup|create +xgroup|createconsumer +xinfo|groups +xinfo|stream +xinfo|consumers +xlen +xrange +exists)
+user catalog on >$REDIS_CATALOG_PASSWORD ~cat:* &cat:* ~events:{catalog}:product ~events:{catalog}:category +@all -@admin -@dangerous
+user orders on >$REDIS_ORDERS_PASSWORD ~events:{orders}:order ~events:{accounts}:user:dlq:orders ~events:{payments}:payment:dlq:orders +@all -@admin -@dangerous (~events:{accounts}:user +xreadgroup +xack +xautoclaim +xclaim +xpending +xgroup|create +xgroup|createconsumer +xinfo|groups +xinfo|stream +xinfo|consumers +xlen +xrange +exists) (~events:{payments}:payment +xreadgroup +xack +xautoclaim +xclaim +xpending +xgroup|create +xgroup|createconsumer +xinfo|groups +xinfo|stream +xinfo|consumers +xlen +xrange +exists)
+user payments on >$REDIS_PAYMENTS_PASSWORD ~events:{payments}:payment ~events:{accounts}:user:dlq:payments +@all -@admin -@dangerous (~events:{accounts}:user +xreadgroup +xack +xautoclaim +xclaim +xpending +xgroup|create +xgroup|createconsumer +xinfo|groups +xinfo|stream +xinfo|consumers +xlen +xrange +exists)
+user search on >$REDIS_SEARCH_PASSWORD ~events:{catalog}:product:dlq:search ~events:{catalog}:category:dlq:search +@all -@admin -@dangerous (~events:{catalog}:product +xreadgroup +xack +xautoclaim +xclaim +xpending +xgroup|create +xgroup|createconsumer +xinfo|groups +xinfo|stream +xinfo|consumers +xlen +xrange +exists) (~events:{catalog}:category +xreadgroup +xack +xautoclaim +xclaim +xpending +xgroup|create +xgroup|createconsumer +xinfo|groups +xinfo|stream +xinfo|consumers +xlen +xrange +exists)
+user events on >$REDIS_EVENTS_PASSWORD ~events:* &events:* +@all -@admin -@dangerous
 EOF
   chmod 600 "$DATA/redis/users.acl"
   cat >"$DATA/redis/redis.conf" <<EOF
@@ -332,6 +336,9 @@ write_stack_env() {
       echo "CART_REDIS_URL='redis://cart:$REDIS_CART_PASSWORD@127.0.0.1:$REDIS_PORT'"
       echo "CATALOG_REDIS_URL='redis://catalog:$REDIS_CATALOG_PASSWORD@127.0.0.1:$REDIS_PORT'"
       echo "EVENTS_REDIS_URL='redis://events:$REDIS_EVENTS_PASSWORD@127.0.0.1:$REDIS_PORT'"
+      echo "ORDERS_REDIS_URL='redis://orders:$REDIS_ORDERS_PASSWORD@127.0.0.1:$REDIS_PORT'"
+      echo "PAYMENTS_REDIS_URL='redis://payments:$REDIS_PAYMENTS_PASSWORD@127.0.0.1:$REDIS_PORT'"
+      echo "SEARCH_REDIS_URL='redis://search:$REDIS_SEARCH_PASSWORD@127.0.0.1:$REDIS_PORT'"
     fi
     if ! is_external elasticsearch; then
       echo "ELASTICSEARCH_URL='http://127.0.0.1:$ES_PORT'"

@@ -3,7 +3,7 @@ export type ReadinessCheck = () => Promise<unknown>;
 
 export interface ReadinessReport {
   ready: boolean;
-  checks: Record<string, { ok: boolean; ms: number; error?: string }>;
+  checks: Record<string, { ok: boolean; ms: number; error?: string; detail?: unknown }>;
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
@@ -25,8 +25,10 @@ export async function checkReadiness(
     Object.entries(checks).map(async ([name, check]) => {
       const started = Date.now();
       try {
-        await withTimeout(check(), timeoutMs);
-        return [name, { ok: true, ms: Date.now() - started }] as const;
+        const value = await withTimeout(check(), timeoutMs);
+        // A check may say more than "ok" (a worker's lag): `{ detail }` is reported as is.
+        const detail = (value as { detail?: unknown } | null)?.detail;
+        return [name, { ok: true, ms: Date.now() - started, ...(detail === undefined ? {} : { detail }) }] as const;
       } catch (error) {
         return [name, { ok: false, ms: Date.now() - started, error: (error as Error).message }] as const;
       }

@@ -18,4 +18,8 @@ export * from './session-protocol';
 export * from './checkout-token';
 export * from './viewer';
 export * from './prisma';
+export * from './transaction';
+export * from './backoff';
+export * from './worker';
+export * from './events';
 export * from './operations';

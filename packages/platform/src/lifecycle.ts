@@ -1,13 +1,16 @@
 import type { Logger } from './logger';
+import type { WorkerSupervisor } from './worker';
 
 /**
  * Run a service until SIGINT or SIGTERM, then stop it gracefully: stop accepting work, finish
  * what is in flight, close stores. A second signal, or a stop that hangs, exits at once.
+ * Its background workers (outbox relay, consumers) start once `start` has the stores ready, and
+ * drain (finish the batch in hand, claim nothing new) before the service stops and its stores close.
  */
 export async function runService(
   name: string,
   logger: Logger,
-  start: () => Promise<{ stop: () => Promise<void> }>,
+  start: () => Promise<{ stop: () => Promise<void>; workers?: WorkerSupervisor }>,
   { stopTimeoutMs = 20_000 } = {},
 ): Promise<void> {
   process.on('unhandledRejection', (reason) => {
@@ -20,7 +23,17 @@ export async function runService(
   });
   let running: { stop: () => Promise<void> };
   try {
-    running = await start();
+    const started = await start();
+    const { workers } = started;
+    running = workers
+      ? {
+          async stop() {
+            await workers.stop();
+            await started.stop();
+          },
+        }
+      : started;
+    workers?.start();
   } catch (error) {
     logger.fatal({ err: error }, `${name} could not start`);
     process.exit(1);

@@ -5,6 +5,7 @@ import {
   createSubgraphServer,
   type Logger,
   type SubgraphServer,
+  transactions,
 } from '@polystore/platform';
 import type { OrdersConfig } from './config';
 import { createContext, type OrdersContext } from './context';
@@ -46,7 +47,12 @@ export async function createOrders(
     name: 'orders',
     resolvers,
     signingSecret: config.ORDERS_SIGNING_SECRET,
-    context: createContext({ orders: orderRepository, catalog: products, options }),
+    context: createContext({
+      orders: orderRepository,
+      catalog: products,
+      options,
+      withTransaction: transactions(db),
+    }),
     readiness: { postgres: () => db.$queryRaw`SELECT 1` },
     logger,
     metrics,

@@ -1,4 +1,5 @@
-import type { Identity, SubgraphRequest } from '@polystore/platform';
+import type { Identity, SubgraphRequest, WithTransaction } from '@polystore/platform';
+import type { Tx } from './db';
 import { createLoaders, type Loaders } from './loaders';
 import type { OrderRepository } from './order/order.repository';
 import { OrderService, type OrderServiceOptions } from './order/order.service';
@@ -16,6 +17,8 @@ export interface OrdersDeps {
   orders: OrderRepository;
   catalog: ProductCatalog;
   options: OrderServiceOptions;
+  /** Runs repository writes (and their outbox rows) in one transaction. */
+  withTransaction: WithTransaction<Tx>;
 }
 
 /** What a resolver gets: services only; authorization, validation and reads are theirs. */
@@ -28,6 +31,9 @@ export interface OrdersContext {
 export function createContext(deps: OrdersDeps) {
   return async ({ requestId, viewer }: SubgraphRequest): Promise<OrdersContext> => {
     const scope: OrdersScope = { viewer, loaders: createLoaders(deps.orders) };
-    return { requestId, services: { orders: new OrderService(scope, deps.orders, deps.catalog, deps.options) } };
+    return {
+      requestId,
+      services: { orders: new OrderService(scope, deps.orders, deps.catalog, deps.options, deps.withTransaction) },
+    };
   };
 }

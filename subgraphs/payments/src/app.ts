@@ -5,6 +5,7 @@ import {
   createSubgraphServer,
   type Logger,
   type SubgraphServer,
+  transactions,
 } from '@polystore/platform';
 import type { PaymentsConfig } from './config';
 import { createContext, type PaymentsContext } from './context';
@@ -54,7 +55,7 @@ export async function createPayments(
     name: 'payments',
     resolvers,
     signingSecret: config.PAYMENTS_SIGNING_SECRET,
-    context: createContext({ payments: repository, processor, options }),
+    context: createContext({ payments: repository, processor, options, withTransaction: transactions(db) }),
     readiness: { postgres: () => db.$queryRaw`SELECT 1` },
     logger,
     metrics,

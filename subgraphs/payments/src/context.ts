@@ -1,4 +1,5 @@
-import type { Identity, SubgraphRequest } from '@polystore/platform';
+import type { Identity, SubgraphRequest, WithTransaction } from '@polystore/platform';
+import type { Tx } from './db';
 import { createLoaders, type Loaders } from './loaders';
 import type { PaymentRepository } from './payment/payment.repository';
 import { PaymentService, type PaymentServiceOptions } from './payment/payment.service';
@@ -16,6 +17,8 @@ export interface PaymentsDeps {
   payments: PaymentRepository;
   processor: CardProcessor;
   options: PaymentServiceOptions;
+  /** Runs repository writes (and their outbox rows) in one transaction. */
+  withTransaction: WithTransaction<Tx>;
 }
 
 /** What a resolver gets: services only; authorization, validation and reads are theirs. */
@@ -30,7 +33,9 @@ export function createContext(deps: PaymentsDeps) {
     const scope: PaymentsScope = { viewer, loaders: createLoaders(deps.payments) };
     return {
       requestId,
-      services: { payments: new PaymentService(scope, deps.payments, deps.processor, deps.options) },
+      services: {
+        payments: new PaymentService(scope, deps.payments, deps.processor, deps.options, deps.withTransaction),
+      },
     };
   };
 }

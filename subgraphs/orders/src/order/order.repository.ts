@@ -1,5 +1,5 @@
 import { Prisma } from '../generated/prisma/client';
-import type { Db } from '../db';
+import type { Db, Tx } from '../db';
 import type { OrderStatusValue } from './order.inputs';
 
 /** An order as the API sees it (its lines are loaded apart, in one query for many orders). */
@@ -73,10 +73,10 @@ interface OrderRow {
 export class OrderRepository {
   constructor(private readonly db: Db) {}
 
-  /** The order and its lines in one transaction: all of it is written, or nothing. */
-  create(order: NewOrder): Promise<OrderRecord> {
+  /** The order and its lines, in the caller's transaction: all of it is written, or nothing. */
+  create(tx: Tx, order: NewOrder): Promise<OrderRecord> {
     const { lines, ...fields } = order;
-    return this.db.order.create({
+    return tx.order.create({
       data: { ...fields, lines: { create: lines.map((line, position) => ({ ...line, position })) } },
       select: ORDER_FIELDS,
     });

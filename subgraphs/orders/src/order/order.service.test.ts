@@ -64,6 +64,8 @@ function servicesFor() {
       checkoutKey: checkoutPrivateKey(generateCheckoutKeys().privateKey),
       checkoutTtlSeconds: 60,
     },
+    // no transaction: the fake repository ignores the one it is given
+    withTransaction: (work) => work({} as never),
   });
   const services = requestsTo(context);
   return { request: async (viewer: Identity) => (await services(viewer)).orders, calls };

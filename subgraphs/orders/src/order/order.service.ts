@@ -15,8 +15,10 @@ import {
   requireUser,
   signCheckoutToken,
   toConnection,
+  type WithTransaction,
 } from '@polystore/platform';
 import type { OrdersScope } from '../context';
+import type { Tx } from '../db';
 import { createOrderInput, id, MAX_ORDER_TOTAL, ordersArgs } from './order.inputs';
 import type { NewOrder, OrderLineRecord, OrderPosition, OrderRecord, OrderRepository } from './order.repository';
 import type { ProductCatalog } from './product-catalog';
@@ -46,6 +48,7 @@ export class OrderService {
     private readonly orders: OrderRepository,
     private readonly catalog: ProductCatalog,
     private readonly options: OrderServiceOptions,
+    private readonly withTransaction: WithTransaction<Tx>,
   ) {}
 
   /** What payments needs to charge for the order, signed (docs/adr/0006); only while it waits for payment. */
@@ -101,14 +104,15 @@ export class OrderService {
         { field: 'input.lines', message: `the total would be ${subtotal}` },
       ]);
     }
-    return this.orders.create({
+    const order: NewOrder = {
       customerId,
       currency: this.options.currency,
       subtotal,
       total: subtotal,
       itemCount: priced.reduce((sum, l) => sum + l.quantity, 0),
       lines: priced,
-    });
+    };
+    return this.withTransaction((tx) => this.orders.create(tx, order));
   }
 
   /** One order, only for its customer (or staff); anyone else gets the same NOT_FOUND as for no order. */

@@ -1,5 +1,5 @@
 import type { IdempotencyKey, Payment, Prisma, Refund } from '../generated/prisma/client';
-import type { Db } from '../db';
+import type { Db, Tx } from '../db';
 
 export type PaymentRecord = Payment;
 export type RefundRecord = Refund;
@@ -51,8 +51,8 @@ const LIVE_STATUSES = ['PENDING', 'AUTHORIZED', 'CAPTURED', 'PARTIALLY_REFUNDED'
 
 /**
  * The only code that touches the payments store: payments, refunds and the idempotency ledger.
- * Each claim writes its ledger entry together with what it starts, in one transaction; each
- * completion writes the outcome and the ledger entry together.
+ * Each claim writes its ledger entry together with what it starts, and each completion the outcome
+ * and the ledger entry, on the caller's transaction (`tx`, opened by the service).
  */
 export class PaymentRepository {
   constructor(private readonly db: Db) {}
@@ -92,28 +92,26 @@ export class PaymentRepository {
     return this.db.idempotencyKey.findUnique({ where: { callerId_key: { callerId, key } } });
   }
 
-  // --- claims: ledger entry + the work it starts, in one transaction ------------------------------
+  // --- claims: ledger entry + the work it starts, in the caller's transaction ----------------------
 
   /**
    * Claim the key and create the PENDING payment. Null when the key was claimed meanwhile. Orders
    * are serialized by an advisory lock, so two keys cannot both start a live payment for one order.
    */
-  claimAuthorize(claim: KeyClaim, payment: NewPayment): Promise<PaymentRecord | null> {
-    return this.db.$transaction(async (tx) => {
-      const { count } = await tx.idempotencyKey.createMany({ data: [claim], skipDuplicates: true });
-      if (count === 0) return null;
-      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${payment.orderId}, 0))`;
-      const live = await tx.payment.count({
-        where: { orderId: payment.orderId, status: { in: [...LIVE_STATUSES] } },
-      });
-      if (live > 0) throw new ClaimRefused('ORDER_HAS_PAYMENT');
-      const created = await tx.payment.create({ data: payment });
-      await tx.idempotencyKey.update({
-        where: { callerId_key: { callerId: claim.callerId, key: claim.key } },
-        data: { paymentId: created.id },
-      });
-      return created;
+  async claimAuthorize(tx: Tx, claim: KeyClaim, payment: NewPayment): Promise<PaymentRecord | null> {
+    const { count } = await tx.idempotencyKey.createMany({ data: [claim], skipDuplicates: true });
+    if (count === 0) return null;
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${payment.orderId}, 0))`;
+    const live = await tx.payment.count({
+      where: { orderId: payment.orderId, status: { in: [...LIVE_STATUSES] } },
     });
+    if (live > 0) throw new ClaimRefused('ORDER_HAS_PAYMENT');
+    const created = await tx.payment.create({ data: payment });
+    await tx.idempotencyKey.update({
+      where: { callerId_key: { callerId: claim.callerId, key: claim.key } },
+      data: { paymentId: created.id },
+    });
+    return created;
   }
 
   async claimCapture(claim: KeyClaim, paymentId: string): Promise<boolean> {
@@ -125,28 +123,27 @@ export class PaymentRepository {
   }
 
   /** Claim the key, reserve the amount on the payment (never beyond what was captured) and create the refund. */
-  claimRefund(
+  async claimRefund(
+    tx: Tx,
     claim: KeyClaim,
     refund: { paymentId: string; amount: number; reason: string | null },
   ): Promise<RefundRecord | null> {
-    return this.db.$transaction(async (tx) => {
-      const { count } = await tx.idempotencyKey.createMany({
-        data: [{ ...claim, paymentId: refund.paymentId }],
-        skipDuplicates: true,
-      });
-      if (count === 0) return null;
-      const reserved = await tx.$executeRaw`
-        UPDATE payments SET refunded_amount = refunded_amount + ${refund.amount}, updated_at = now()
-        WHERE id = ${refund.paymentId}::uuid AND status IN ('CAPTURED', 'PARTIALLY_REFUNDED')
-          AND captured_amount - refunded_amount >= ${refund.amount}`;
-      if (reserved !== 1) throw new ClaimRefused('NOTHING_LEFT_TO_REFUND');
-      const created = await tx.refund.create({ data: refund });
-      await tx.idempotencyKey.update({
-        where: { callerId_key: { callerId: claim.callerId, key: claim.key } },
-        data: { refundId: created.id },
-      });
-      return created;
+    const { count } = await tx.idempotencyKey.createMany({
+      data: [{ ...claim, paymentId: refund.paymentId }],
+      skipDuplicates: true,
     });
+    if (count === 0) return null;
+    const reserved = await tx.$executeRaw`
+      UPDATE payments SET refunded_amount = refunded_amount + ${refund.amount}, updated_at = now()
+      WHERE id = ${refund.paymentId}::uuid AND status IN ('CAPTURED', 'PARTIALLY_REFUNDED')
+        AND captured_amount - refunded_amount >= ${refund.amount}`;
+    if (reserved !== 1) throw new ClaimRefused('NOTHING_LEFT_TO_REFUND');
+    const created = await tx.refund.create({ data: refund });
+    await tx.idempotencyKey.update({
+      where: { callerId_key: { callerId: claim.callerId, key: claim.key } },
+      data: { refundId: created.id },
+    });
+    return created;
   }
 
   /** Take over an entry whose lease ran out (its request died or gave up): true when this caller got it. */
@@ -166,70 +163,69 @@ export class PaymentRepository {
     });
   }
 
-  // --- completions: outcome + ledger entry, in one transaction -------------------------------------
+  // --- completions: outcome + ledger entry, in the caller's transaction ------------------------------
 
-  private completeKey(callerId: string, key: string, response: RecordedResponse) {
-    return this.db.idempotencyKey.update({
+  private completeKey(client: Tx, callerId: string, key: string, response: RecordedResponse) {
+    return client.idempotencyKey.update({
       where: { callerId_key: { callerId, key } },
       data: { state: 'COMPLETED', response: response as unknown as Prisma.InputJsonValue, completedAt: new Date() },
     });
   }
 
   async completeAuthorize(
+    tx: Tx,
     entry: { callerId: string; key: string },
     paymentId: string,
     outcome: Pick<Prisma.PaymentUpdateInput, 'status' | 'providerReference' | 'failureCode' | 'authorizedAt'>,
     response: RecordedResponse,
   ): Promise<PaymentRecord> {
-    const [payment] = await this.db.$transaction([
-      this.db.payment.update({ where: { id: paymentId }, data: outcome }),
-      this.completeKey(entry.callerId, entry.key, response),
-    ]);
+    const payment = await tx.payment.update({ where: { id: paymentId }, data: outcome });
+    await this.completeKey(tx, entry.callerId, entry.key, response);
     return payment;
   }
 
   /** Only an AUTHORIZED payment becomes CAPTURED (a concurrent capture under another key changes nothing). */
-  async completeCapture(entry: { callerId: string; key: string }, paymentId: string, amount: number): Promise<void> {
-    await this.db.$transaction([
-      this.db.payment.updateMany({
-        where: { id: paymentId, status: 'AUTHORIZED' },
-        data: { status: 'CAPTURED', capturedAmount: amount, capturedAt: new Date() },
-      }),
-      this.completeKey(entry.callerId, entry.key, { paymentId }),
-    ]);
+  async completeCapture(
+    tx: Tx,
+    entry: { callerId: string; key: string },
+    paymentId: string,
+    amount: number,
+  ): Promise<void> {
+    await tx.payment.updateMany({
+      where: { id: paymentId, status: 'AUTHORIZED' },
+      data: { status: 'CAPTURED', capturedAmount: amount, capturedAt: new Date() },
+    });
+    await this.completeKey(tx, entry.callerId, entry.key, { paymentId });
   }
 
   async completeRefund(
+    tx: Tx,
     entry: { callerId: string; key: string },
     refund: RefundRecord,
     outcome: { succeeded: true; reference: string } | { succeeded: false; response: RecordedResponse },
   ): Promise<void> {
     if (outcome.succeeded) {
-      await this.db.$transaction([
-        this.db.refund.update({
-          where: { id: refund.id },
-          data: { status: 'SUCCEEDED', providerReference: outcome.reference, completedAt: new Date() },
-        }),
-        this.db.$executeRaw`
-          UPDATE payments SET updated_at = now(), status = (CASE WHEN refunded_amount >= captured_amount
-            THEN 'REFUNDED' ELSE 'PARTIALLY_REFUNDED' END)::payment_status
-          WHERE id = ${refund.paymentId}::uuid`,
-        this.completeKey(entry.callerId, entry.key, { paymentId: refund.paymentId }),
-      ]);
+      await tx.refund.update({
+        where: { id: refund.id },
+        data: { status: 'SUCCEEDED', providerReference: outcome.reference, completedAt: new Date() },
+      });
+      await tx.$executeRaw`
+        UPDATE payments SET updated_at = now(), status = (CASE WHEN refunded_amount >= captured_amount
+          THEN 'REFUNDED' ELSE 'PARTIALLY_REFUNDED' END)::payment_status
+        WHERE id = ${refund.paymentId}::uuid`;
+      await this.completeKey(tx, entry.callerId, entry.key, { paymentId: refund.paymentId });
       return;
     }
-    await this.db.$transaction([
-      this.db.refund.update({ where: { id: refund.id }, data: { status: 'FAILED', completedAt: new Date() } }),
-      this.db.$executeRaw`
-        UPDATE payments SET refunded_amount = refunded_amount - ${refund.amount}, updated_at = now()
-        WHERE id = ${refund.paymentId}::uuid`,
-      this.completeKey(entry.callerId, entry.key, outcome.response),
-    ]);
+    await tx.refund.update({ where: { id: refund.id }, data: { status: 'FAILED', completedAt: new Date() } });
+    await tx.$executeRaw`
+      UPDATE payments SET refunded_amount = refunded_amount - ${refund.amount}, updated_at = now()
+      WHERE id = ${refund.paymentId}::uuid`;
+    await this.completeKey(tx, entry.callerId, entry.key, outcome.response);
   }
 
   /** Record a refused operation (the processor said no) under its key, changing nothing else. */
   async completeWithError(entry: { callerId: string; key: string }, response: RecordedResponse): Promise<void> {
-    await this.completeKey(entry.callerId, entry.key, response);
+    await this.completeKey(this.db, entry.callerId, entry.key, response);
   }
 
   findRefund(id: string): Promise<RefundRecord | null> {

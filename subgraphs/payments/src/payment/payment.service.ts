@@ -11,8 +11,10 @@ import {
   requireStaff,
   requireUser,
   verifyCheckoutToken,
+  type WithTransaction,
 } from '@polystore/platform';
 import type { PaymentsScope } from '../context';
+import type { Tx } from '../db';
 import { ProcessorError, withDeadline, type CardProcessor } from '../processor/card-processor';
 import { authorizeInput, captureInput, id, refundInput } from './payment.inputs';
 import {
@@ -74,6 +76,7 @@ export class PaymentService {
     private readonly payments: PaymentRepository,
     private readonly processor: CardProcessor,
     private readonly options: PaymentServiceOptions,
+    private readonly withTransaction: WithTransaction<Tx>,
   ) {
     this.leaseMs = options.processorTimeoutMs * 2 + 5000;
   }
@@ -144,17 +147,19 @@ export class PaymentService {
       precheck: async () => undefined,
       claim: async (claim) => {
         try {
-          const payment = await this.payments.claimAuthorize(claim, {
-            orderId: input.orderId,
-            customerId: callerId,
-            amount: claims.amount,
-            currency: claims.currency,
-            cardBrand: card.brand,
-            cardLast4: card.last4,
-            cardExpMonth: card.expMonth,
-            cardExpYear: card.expYear,
-            processor: this.processor.name,
-          });
+          const payment = await this.withTransaction((tx) =>
+            this.payments.claimAuthorize(tx, claim, {
+              orderId: input.orderId,
+              customerId: callerId,
+              amount: claims.amount,
+              currency: claims.currency,
+              cardBrand: card.brand,
+              cardLast4: card.last4,
+              cardExpMonth: card.expMonth,
+              cardExpYear: card.expYear,
+              processor: this.processor.name,
+            }),
+          );
           return payment && { paymentId: payment.id };
         } catch (error) {
           if (error instanceof ClaimRefused) {
@@ -175,11 +180,14 @@ export class PaymentService {
             ),
           );
           if (result.approved) {
-            return await this.payments.completeAuthorize(
-              entry,
-              payment.id,
-              { status: 'AUTHORIZED', providerReference: result.reference, authorizedAt: new Date() },
-              { paymentId },
+            return await this.withTransaction((tx) =>
+              this.payments.completeAuthorize(
+                tx,
+                entry,
+                payment.id,
+                { status: 'AUTHORIZED', providerReference: result.reference, authorizedAt: new Date() },
+                { paymentId },
+              ),
             );
           }
           return await this.fail(entry, payment.id, 'DECLINED', result.reason, 'The card was declined');
@@ -253,7 +261,7 @@ export class PaymentService {
           if (!(error instanceof ProcessorError)) throw error;
           return this.processorTrouble(entry, paymentId, error, 'capture');
         }
-        await this.payments.completeCapture(entry, paymentId, payment.amount);
+        await this.withTransaction((tx) => this.payments.completeCapture(tx, entry, paymentId, payment.amount));
         return (await this.payments.find(paymentId))!;
       },
     });
@@ -293,11 +301,9 @@ export class PaymentService {
       },
       claim: async (claim) => {
         try {
-          const refund = await this.payments.claimRefund(claim, {
-            paymentId: input.paymentId,
-            amount,
-            reason: input.reason ?? null,
-          });
+          const refund = await this.withTransaction((tx) =>
+            this.payments.claimRefund(tx, claim, { paymentId: input.paymentId, amount, reason: input.reason ?? null }),
+          );
           return refund && { paymentId: input.paymentId, refundId: refund.id };
         } catch (error) {
           if (error instanceof ClaimRefused) throw conflict('The amount exceeds what is left to refund');
@@ -325,15 +331,19 @@ export class PaymentService {
           if (!(error instanceof ProcessorError)) throw error;
           if (error.kind === 'REJECTED') {
             const refused = conflict(`The processor refused the refund: ${error.message}`);
-            await this.payments.completeRefund(entry, refund, {
-              succeeded: false,
-              response: { paymentId, error: serialize(refused) },
-            });
+            await this.withTransaction((tx) =>
+              this.payments.completeRefund(tx, entry, refund, {
+                succeeded: false,
+                response: { paymentId, error: serialize(refused) },
+              }),
+            );
             throw refused;
           }
           return this.processorTrouble(entry, paymentId, error, 'refund');
         }
-        await this.payments.completeRefund(entry, refund, { succeeded: true, reference });
+        await this.withTransaction((tx) =>
+          this.payments.completeRefund(tx, entry, refund, { succeeded: true, reference }),
+        );
         return (await this.payments.find(paymentId))!;
       },
     });
@@ -348,11 +358,14 @@ export class PaymentService {
     message: string,
   ): Promise<never> {
     const error = new AppError(ErrorCode.PAYMENT_DECLINED, message, { paymentId, reason });
-    await this.payments.completeAuthorize(
-      entry,
-      paymentId,
-      { status, failureCode: reason },
-      { paymentId, error: serialize(error) },
+    await this.withTransaction((tx) =>
+      this.payments.completeAuthorize(
+        tx,
+        entry,
+        paymentId,
+        { status, failureCode: reason },
+        { paymentId, error: serialize(error) },
+      ),
     );
     throw error;
   }
