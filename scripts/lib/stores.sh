@@ -188,9 +188,12 @@ redis_up() {
   if is_external redis; then log "Redis: external, not started"; return; fi
   command -v redis-server >/dev/null || apt_install redis-server
   mkdir -p "$DATA/redis"
-  # ACL users, one per key space (declared in m2m/README.md); the default user is off.
+  # ACL users, one per key space (declared in m2m/README.md). Nobody can log in as `default`
+  # (off), but it keeps every permission: Redis 7.0 replays MULTI/EXEC blocks and scripts from the
+  # AOF as `default` and re-checks them, so a `default` without permissions drops every
+  # transactional write at each restart (redis/redis#14541, fixed after 7.0; m2m/README.md).
   cat >"$DATA/redis/users.acl" <<EOF
-user default off
+user default off ~* &* +@all
 user admin on >$REDIS_ADMIN_PASSWORD ~* &* +@all
 user gateway on >$REDIS_GATEWAY_PASSWORD ~gw:* &gw:* +@all -@admin -@dangerous
 user accounts on >$REDIS_ACCOUNTS_PASSWORD ~acc:* &acc:* +@all -@admin -@dangerous
