@@ -15,6 +15,7 @@ import { createHttpApp, type HttpApp } from './http-server';
 import type { Logger } from './logger';
 import { loadSubgraphSdl } from './schema-files';
 import type { ServiceMetrics } from './metrics';
+import type { StoreGuard } from './store-guard';
 
 /** What a subgraph's context is built from, for one request. */
 export interface SubgraphRequest {
@@ -34,7 +35,14 @@ export interface SubgraphServerOptions<TContext extends BaseContext> {
   context: (request: SubgraphRequest) => Promise<TContext>;
   /** The secret this subgraph shares with the gateway (<NAME>_SIGNING_SECRET). */
   signingSecret: string;
-  readiness: Record<string, ReadinessCheck>;
+  /**
+   * The stores the service needs, each behind its guard (docs/adr/0011): /readyz checks every one
+   * (an optional one makes it "degraded", not unavailable), and an error that says one could not be
+   * reached answers SERVICE_UNAVAILABLE wherever it was thrown.
+   */
+  stores?: StoreGuard[];
+  /** Readiness checks besides the stores'. */
+  readiness?: Record<string, ReadinessCheck>;
   logger: Logger;
   metrics: ServiceMetrics;
   /** The service's settings every service reads the same way (`baseEnv`). */
@@ -55,14 +63,18 @@ export async function createSubgraphServer<TContext extends BaseContext>(
   options: SubgraphServerOptions<TContext>,
 ): Promise<SubgraphServer> {
   const production = options.config.NODE_ENV === 'production';
-  const http = createHttpApp({ metrics: options.metrics, readiness: options.readiness });
+  const stores = options.stores ?? [];
+  const http = createHttpApp({
+    metrics: options.metrics,
+    readiness: { ...Object.fromEntries(stores.map((s) => [s.store, s.readiness()])), ...options.readiness },
+  });
   const apollo = new ApolloServer<TContext>({
     schema: buildSubgraphSchema([
       { typeDefs: loadSubgraphSdl(options.name), resolvers: options.resolvers as GraphQLResolverMap<TContext> },
     ]),
     introspection: !production,
     includeStacktraceInErrorResponses: !production,
-    formatError: formatError(production),
+    formatError: formatError(production, stores),
     csrfPrevention: true,
     // runService owns the signals: one SIGTERM drains and stops; Apollo's own handler would re-send it.
     stopOnTerminationSignals: false,
@@ -75,6 +87,7 @@ export async function createSubgraphServer<TContext extends BaseContext>(
         metrics: options.metrics,
         logger: options.logger,
         slowOperationMs: options.config.SLOW_OPERATION_MS,
+        stores,
       }),
     ],
   });
@@ -103,6 +116,9 @@ export async function createSubgraphServer<TContext extends BaseContext>(
   return {
     http,
     listen: (port, host) => http.listen(port, host),
-    stop: () => apollo.stop(),
+    async stop() {
+      await apollo.stop();
+      for (const store of stores) store.close();
+    },
   };
 }
