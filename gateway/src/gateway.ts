@@ -11,6 +11,7 @@ import {
   createLogger,
   createMetrics,
   observabilityPlugin,
+  optional,
   type HttpApp,
   type Logger,
   schemaDir,
@@ -72,13 +73,15 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
   const http = createHttpApp({
     metrics,
     readiness: {
+      // A subgraph that is not ready leaves the gateway "degraded", not unavailable: it still answers
+      // everything else (docs/adr/0010), and draining the gateways would not bring the subgraph back.
       ...Object.fromEntries(
         subgraphs.map((s) => [
           s.name,
-          async () => {
+          optional(async () => {
             const response = await fetch(new URL('/readyz', s.url), { signal: AbortSignal.timeout(1500) });
             if (!response.ok) throw new Error(`HTTP ${response.status}`);
-          },
+          }),
         ]),
       ),
       ...frontDoor.readiness,

@@ -4,7 +4,7 @@
  * (never one service into another's store).
  *   --products N --users N   sample size (default 1,200 products, 300 users)
  */
-import { Progress, createMetrics, createRedis } from '@polystore/platform';
+import { Progress, createLogger, createMetrics, createRedis } from '@polystore/platform';
 import { createDb as createAccountsDb } from '@polystore/accounts/dist/db';
 import { writeAccountsSample } from '@polystore/accounts/dist/seed';
 import { writeCartsSample } from '@polystore/cart/dist/seed';
@@ -69,6 +69,7 @@ export async function seed(size: SampleSize, targets: SeedTargets): Promise<Samp
   const started = Date.now();
   const sample = generateSample(size);
   const metrics = createMetrics('seed');
+  const logger = createLogger('seed', 'warn');
   const currency = targets.currency ?? 'EUR';
   const report = (label: string, result: 'written' | 'not-empty', progress: Progress) => {
     if (result === 'written') progress.finish();
@@ -88,7 +89,7 @@ export async function seed(size: SampleSize, targets: SeedTargets): Promise<Samp
     await connection.close();
   }
 
-  const accounts = createAccountsDb({ url: targets.accountsUrl, poolSize: 2, metrics });
+  const { db: accounts } = createAccountsDb({ url: targets.accountsUrl, poolSize: 2, metrics, logger });
   try {
     const progress = new Progress('accounts: users', sample.users.length);
     // Sample accounts get a cheaper scrypt cost than real ones, so seeding takes seconds.
@@ -101,7 +102,7 @@ export async function seed(size: SampleSize, targets: SeedTargets): Promise<Samp
   }
 
   if (targets.ordersUrl) {
-    const orders = createOrdersDb({ url: targets.ordersUrl, poolSize: 2, metrics });
+    const { db: orders } = createOrdersDb({ url: targets.ordersUrl, poolSize: 2, metrics, logger });
     try {
       const progress = new Progress('orders: orders', sample.orders.length);
       report('orders', await writeOrdersSample(orders, sample.orders, currency, (n) => progress.tick(n)), progress);
@@ -111,7 +112,7 @@ export async function seed(size: SampleSize, targets: SeedTargets): Promise<Samp
   }
 
   if (targets.paymentsUrl) {
-    const payments = createPaymentsDb({ url: targets.paymentsUrl, poolSize: 2, metrics });
+    const { db: payments } = createPaymentsDb({ url: targets.paymentsUrl, poolSize: 2, metrics, logger });
     try {
       const progress = new Progress('payments: payments', sample.payments.length);
       const result = await writePaymentsSample(payments, sample.payments, currency, (n) => progress.tick(n));

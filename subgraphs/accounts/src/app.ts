@@ -40,7 +40,12 @@ export async function createAccounts(
 ): Promise<Accounts> {
   const logger = deps.logger ?? createLogger('accounts', config.LOG_LEVEL);
   const metrics = createMetrics('accounts');
-  const db = createDb({ url: config.ACCOUNTS_DATABASE_URL, poolSize: config.ACCOUNTS_DB_POOL_SIZE, metrics });
+  const { db, guard: postgres } = createDb({
+    url: config.ACCOUNTS_DATABASE_URL,
+    poolSize: config.ACCOUNTS_DB_POOL_SIZE,
+    metrics,
+    logger,
+  });
   const userRepository = new UserRepository(db);
   const wishlistRepository = new WishlistRepository(db);
   const products =
@@ -89,7 +94,8 @@ export async function createAccounts(
       services,
       sessionGrants: new SessionGrants(req.res),
     }),
-    readiness: { postgres: () => db.$queryRaw`SELECT 1`, redis: () => redis.ping() },
+    stores: [postgres],
+    readiness: { redis: () => redis.ping() },
     logger,
     metrics,
     config,

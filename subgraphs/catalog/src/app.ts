@@ -4,6 +4,7 @@ import {
   createMetrics,
   createRedis,
   createSubgraphServer,
+  optional,
   type Logger,
   type ServiceMetrics,
   type SubgraphServer,
@@ -12,7 +13,7 @@ import { CategoryRepository } from './category/category.repository';
 import { CategoryService } from './category/category.service';
 import type { CatalogConfig } from './config';
 import type { CatalogContext } from './context';
-import { connectMongo, databaseName } from './db';
+import { connectMongo, databaseName, mongoGuard } from './db';
 import { createLoaders } from './loaders';
 import { createModels, type ProductDoc } from './models';
 import { TwoLevelProductCache } from './product/product.cache';
@@ -39,6 +40,7 @@ export async function createCatalog(config: CatalogConfig, deps: { logger?: Logg
     poolSize: config.CATALOG_DB_POOL_SIZE,
     metrics,
   });
+  const mongodb = mongoGuard(connection, { logger, metrics });
   const models = createModels(connection);
   const productRepository = new ProductRepository(models);
   // The Redis level of the product cache is an optimisation: the catalog starts and answers
@@ -68,7 +70,9 @@ export async function createCatalog(config: CatalogConfig, deps: { logger?: Logg
       lowStockThreshold: config.LOW_STOCK_THRESHOLD,
       services,
     }),
-    readiness: { mongodb: () => connection.db!.command({ ping: 1 }) },
+    stores: [mongodb],
+    // the product cache's shared level: without it reads go to the store, so only "degraded"
+    readiness: redis ? { redis: optional(() => redis.ping()) } : {},
     logger,
     metrics,
     config,

@@ -31,7 +31,12 @@ export async function createOrders(
 ): Promise<Orders> {
   const logger = deps.logger ?? createLogger('orders', config.LOG_LEVEL);
   const metrics = createMetrics('orders');
-  const db = createDb({ url: config.ORDERS_DATABASE_URL, poolSize: config.ORDERS_DB_POOL_SIZE, metrics });
+  const { db, guard: postgres } = createDb({
+    url: config.ORDERS_DATABASE_URL,
+    poolSize: config.ORDERS_DB_POOL_SIZE,
+    metrics,
+    logger,
+  });
   const orderRepository = new OrderRepository(db);
   const products =
     deps.products ??
@@ -56,7 +61,7 @@ export async function createOrders(
       loaders: createLoaders(orderRepository),
       services,
     }),
-    readiness: { postgres: () => db.$queryRaw`SELECT 1` },
+    stores: [postgres],
     logger,
     metrics,
     config,
