@@ -17,6 +17,8 @@ export interface Breaker {
   readonly state: BreakerState;
   /** Run one attempt through the breaker; rejects with code EOPENBREAKER without running it when open. */
   run<T>(attempt: () => Promise<T>): Promise<T>;
+  /** Close it now (the subgraph was seen answering again), without waiting for the reset timeout. */
+  close(): void;
   shutdown(): void;
 }
 
@@ -57,6 +59,7 @@ export function createBreaker(
       return state();
     },
     run: <T>(attempt: () => Promise<T>) => circuit.fire(attempt) as Promise<T>,
+    close: () => circuit.close(),
     shutdown: () => circuit.shutdown(),
   };
 }
