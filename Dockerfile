@@ -17,7 +17,9 @@ COPY . .
 RUN npm run build && npm prune --omit=dev
 
 FROM node:24-bookworm-slim
-ENV NODE_ENV=production HOST=0.0.0.0 POLYSTORE_SCHEMA_DIR=/app/schema
+# APOLLO_TELEMETRY_DISABLED: the gateway turns Apollo's telemetry off itself; this keeps it off for
+# anything else in the image that reads it (docs/egress.md).
+ENV NODE_ENV=production HOST=0.0.0.0 POLYSTORE_SCHEMA_DIR=/app/schema APOLLO_TELEMETRY_DISABLED=true
 WORKDIR /app
 COPY --from=build --chown=node:node /app /app
 USER node

@@ -9,6 +9,15 @@ const swc = [
   },
 ];
 
+// Every process the integration and e2e suites start may reach loopback only: the global set-up
+// preloads test-support/egress-guard.js into the workers and their children, each file fails on
+// what its process tried, and the global teardown fails the run on what any process tried.
+const storeSuites = {
+  globalSetup: '<rootDir>/test-support/global-setup.ts',
+  globalTeardown: '<rootDir>/test-support/global-teardown.ts',
+  setupFilesAfterEnv: ['<rootDir>/test-support/egress-per-file.ts'],
+};
+
 const base = {
   testEnvironment: 'node',
   transform: { '^.+\\.(t|j)sx?$': swc },
@@ -30,20 +39,20 @@ module.exports = {
     {
       ...base,
       displayName: 'unit',
-      testMatch: ['<rootDir>/**/src/**/*.test.ts', '<rootDir>/tools/**/*.test.ts'],
+      testMatch: ['<rootDir>/**/src/**/*.test.ts', '<rootDir>/tools/**/*.test.ts', '<rootDir>/test-support/*.test.ts'],
       testPathIgnorePatterns: [...base.testPathIgnorePatterns, '\\.integration\\.test\\.ts$', '\\.e2e\\.test\\.ts$'],
     },
     {
       ...base,
       displayName: 'integration',
       testMatch: ['<rootDir>/**/*.integration.test.ts'],
-      globalSetup: '<rootDir>/test-support/global-setup.ts',
+      ...storeSuites,
     },
     {
       ...base,
       displayName: 'e2e',
       testMatch: ['<rootDir>/e2e/**/*.e2e.test.ts'],
-      globalSetup: '<rootDir>/test-support/global-setup.ts',
+      ...storeSuites,
     },
   ],
 };

@@ -6,6 +6,8 @@
 //
 //   RATE_LIMIT_POINTS=100000000 scripts/start --detach     (the bench is one client: lift its quota)
 //   node bench/storefront.js [seconds=15] [connections=16]
+// It reads the gateway's own counters from its metrics port (GATEWAY_METRICS_URL, default
+// http://127.0.0.1:9400/metrics; METRICS_TOKEN when the port wants one).
 //
 // Prints the machine, the command and a table; writes bench/results/storefront.json.
 const { mkdirSync, writeFileSync } = require('node:fs');
@@ -40,7 +42,13 @@ async function post(name, variables, cookie) {
   return { json: await response.json(), cookies };
 }
 
-const metrics = async () => (await fetch(url.replace(/\/graphql$/, '/metrics'))).text();
+const metricsUrl = process.env.GATEWAY_METRICS_URL ?? 'http://127.0.0.1:9400/metrics';
+const metricsHeaders = process.env.METRICS_TOKEN ? { authorization: `Bearer ${process.env.METRICS_TOKEN}` } : {};
+async function metrics() {
+  const response = await fetch(metricsUrl, { headers: metricsHeaders });
+  if (!response.ok) throw new Error(`${metricsUrl} answered ${response.status}`);
+  return response.text();
+}
 
 /** Sum of a metric's samples whose labels include all of `labels`. */
 function sum(text, name, labels = {}) {

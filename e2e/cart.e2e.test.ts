@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { counterValue, type ServiceMetrics } from '@polystore/platform';
-import { codes, gql } from '../test-support/graphql';
+import { codes } from '../test-support/graphql';
 import { Browser } from './support/browser';
 import { startPolystore, type RunningPolystore } from './support/polystore';
+import { createStaff } from './support/staff';
 
 // A storefront's cart through the gateway: cart (Redis) keeps ids and quantities, catalog (MongoDB)
 // answers names and prices, joined by the gateway's query plan. Product checks inside the cart's
@@ -14,21 +15,25 @@ let archivedId: string;
 
 beforeAll(async () => {
   polystore = await startPolystore();
-  const { url } = polystore;
+  // the catalog is written by staff
+  const staff = await (await createStaff(polystore)).signIn();
   expect(
-    (await gql(url, `mutation { createCategory(input: { slug: "teapots", name: "Teapots" }) { slug } }`)).errors,
+    (await staff.gql(`mutation { createCategory(input: { slug: "teapots", name: "Teapots" }) { slug } }`)).errors,
   ).toBeUndefined();
   for (const [i, name] of ['Brown Betty', 'Tetsubin', 'Yixing Pot', 'Glass Kettle'].entries()) {
-    const created = await gql(url, `mutation($input: CreateProductInput!) { createProduct(input: $input) { id } }`, {
+    const created = await staff.gql(`mutation($input: CreateProductInput!) { createProduct(input: $input) { id } }`, {
       input: { sku: `POT-${i}`, name, price: { amount: 1500 + i * 250, currency: 'EUR' }, category: 'teapots' },
     });
     expect(created.errors).toBeUndefined();
     products.push({ id: created.data!['createProduct'].id, name, amount: 1500 + i * 250 });
   }
   archivedId = products.pop()!.id;
-  const archived = await gql(url, `mutation($id: ID!) { updateProduct(id: $id, input: { status: ARCHIVED }) { id } }`, {
-    id: archivedId,
-  });
+  const archived = await staff.gql(
+    `mutation($id: ID!) { updateProduct(id: $id, input: { status: ARCHIVED }) { id } }`,
+    {
+      id: archivedId,
+    },
+  );
   expect(archived.errors).toBeUndefined();
 });
 afterAll(async () => {

@@ -9,14 +9,15 @@ import { seedStorefront, type Storefront } from './support/storefront';
 // The e2e project's testTimeout is not applied per project by jest 30; this file's own bound:
 jest.setTimeout(30_000);
 
-// What an operator sees: Prometheus metrics on every service, and JSON log lines that carry the
-// request id (the same one at the gateway and at the subgraphs) and the operation name.
+// What an operator sees: Prometheus metrics on every service (on a metrics port of its own, never
+// the client port), and JSON log lines that carry the request id (the same one at the gateway and
+// at the subgraphs) and the operation name.
 let polystore: RunningPolystore;
 let store: Storefront;
 
 beforeAll(async () => {
   polystore = await startPolystore();
-  store = await seedStorefront(polystore.url);
+  store = await seedStorefront(polystore);
 });
 afterAll(async () => {
   await polystore?.stop();
@@ -24,8 +25,8 @@ afterAll(async () => {
 
 const WISHLIST = 'query Wishlist { me { name wishlist { name } } }';
 
-async function scrape(graphqlUrl: string): Promise<string> {
-  const response = await fetch(new URL('/metrics', graphqlUrl));
+async function scrape(metricsUrl: string): Promise<string> {
+  const response = await fetch(metricsUrl);
   expect(response.status).toBe(200);
   return response.text();
 }
@@ -44,14 +45,27 @@ function sample(page: string, name: string, labels: Record<string, string> = {})
 }
 
 describe('metrics', () => {
+  it('no service answers /metrics on its client port; each serves them on its metrics port, on loopback', async () => {
+    const clientUrls = { gateway: polystore.url, ...polystore.subgraphUrls };
+    for (const [name, url] of Object.entries(clientUrls)) {
+      const onClientPort = await fetch(new URL('/metrics', url));
+      expect({ name, status: onClientPort.status }).toEqual({ name, status: 404 });
+      expect(await onClientPort.text()).not.toMatch(/graphql_operation|process_cpu/);
+      expect({ name, ready: (await fetch(new URL('/readyz', url))).status }).toEqual({ name, ready: 200 });
+      const metricsUrl = polystore.metricsUrls[name as keyof typeof polystore.metricsUrls];
+      expect(new URL(metricsUrl).hostname).toBe('127.0.0.1');
+      expect(new URL(metricsUrl).port).not.toBe(new URL(url).port);
+    }
+  });
+
   it('every service serves Prometheus metrics, with latency per operation name', async () => {
     expect((await store.call(polystore.url, WISHLIST, {})).errors).toBeUndefined();
-    const gateway = await scrape(polystore.url);
+    const gateway = await scrape(polystore.metricsUrls.gateway);
     expect(
       sample(gateway, 'graphql_operation_duration_seconds_count', { operation: 'Wishlist', type: 'query' }),
     ).toBeGreaterThanOrEqual(1);
-    for (const [name, url] of Object.entries(polystore.subgraphUrls)) {
-      const page = await scrape(url);
+    for (const name of Object.keys(polystore.subgraphUrls) as (keyof typeof polystore.subgraphUrls)[]) {
+      const page = await scrape(polystore.metricsUrls[name]);
       expect(page).toMatch(/^process_cpu_seconds_total/m);
       // the subgraphs this operation reached have its latency
       if (name === 'accounts' || name === 'catalog')
@@ -60,10 +74,10 @@ describe('metrics', () => {
   });
 
   it('the gateway reports subgraph fetch latency per subgraph, breaker states and the plan cache', async () => {
-    const before = await scrape(polystore.url);
+    const before = await scrape(polystore.metricsUrls.gateway);
     const query = 'query PlanCacheProbe { me { email wishlist { id name } } }';
     for (let i = 0; i < 3; i++) expect((await store.call(polystore.url, query, {})).errors).toBeUndefined();
-    const after = await scrape(polystore.url);
+    const after = await scrape(polystore.metricsUrls.gateway);
     const delta = (name: string, labels: Record<string, string>) =>
       sample(after, name, labels) - sample(before, name, labels);
 

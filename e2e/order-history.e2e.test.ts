@@ -2,35 +2,32 @@ import { counterValue, type ServiceMetrics } from '@polystore/platform';
 import { codes, gql } from '../test-support/graphql';
 import { Browser } from './support/browser';
 import { startPolystore, type RunningPolystore } from './support/polystore';
+import { createStaff } from './support/staff';
 
 // A customer's order history through the gateway: accounts (the user) → orders (orders and their
 // lines) → catalog (each line's product as it is now) and payments (each order's payment), joined
 // by the gateway's query plan, with one store round trip per subgraph whatever the history's length.
 let polystore: RunningPolystore;
+/** Writes the catalog (staff only). */
+let staff: Browser;
 const productIds: string[] = [];
 
 beforeAll(async () => {
   // The catalog's product cache off: the round-trip counts below look at the stores themselves.
   polystore = await startPolystore({ catalog: { PRODUCT_CACHE_L1_SECONDS: '0', CATALOG_REDIS_URL: undefined } });
-  const category = await gql(
-    polystore.url,
-    `mutation { createCategory(input: { slug: "lamps", name: "Lamps" }) { slug } }`,
-  );
+  staff = await (await createStaff(polystore)).signIn();
+  const category = await staff.gql(`mutation { createCategory(input: { slug: "lamps", name: "Lamps" }) { slug } }`);
   expect(category.errors).toBeUndefined();
   for (const [i, name] of ['Arc Lamp', 'Desk Lamp', 'Paper Lantern', 'Floor Lamp'].entries()) {
-    const created = await gql(
-      polystore.url,
-      `mutation($input: CreateProductInput!) { createProduct(input: $input) { id } }`,
-      {
-        input: {
-          sku: `LAMP-${i}`,
-          name,
-          price: { amount: 1000 * (i + 1), currency: 'EUR' },
-          category: 'lamps',
-          stock: 500,
-        },
+    const created = await staff.gql(`mutation($input: CreateProductInput!) { createProduct(input: $input) { id } }`, {
+      input: {
+        sku: `LAMP-${i}`,
+        name,
+        price: { amount: 1000 * (i + 1), currency: 'EUR' },
+        category: 'lamps',
+        stock: 500,
       },
-    );
+    });
     expect(created.errors).toBeUndefined();
     productIds.push(created.data!['createProduct'].id);
   }
@@ -112,11 +109,9 @@ describe("a customer's order history", () => {
     const first = await placeAndPay(ada, 0);
     const second = await placeAndPay(ada, 1);
     // The catalog renames a product: the order keeps the name it was sold under, the product shows its new one.
-    const renamed = await call(
+    const renamed = await staff.gql(
       `mutation($id: ID!) { updateProduct(id: $id, input: { name: "Arc Lamp II" }) { name } }`,
-      {
-        id: productIds[0],
-      },
+      { id: productIds[0] },
     );
     expect(renamed.errors).toBeUndefined();
 
@@ -176,11 +171,11 @@ describe("a customer's order history", () => {
 
   it('refuses, through the real catalog, a product it does not have or no longer sells, writing nothing', async () => {
     const buyer = await signUp('buyer@example.com');
-    const archived = await call(`mutation($input: CreateProductInput!) { createProduct(input: $input) { id } }`, {
+    const archived = await staff.gql(`mutation($input: CreateProductInput!) { createProduct(input: $input) { id } }`, {
       input: { sku: 'LAMP-OLD', name: 'Old Lamp', price: { amount: 500, currency: 'EUR' }, category: 'lamps' },
     });
     const archivedId = archived.data!['createProduct'].id;
-    await call(`mutation($id: ID!) { updateProduct(id: $id, input: { status: ARCHIVED }) { status } }`, {
+    await staff.gql(`mutation($id: ID!) { updateProduct(id: $id, input: { status: ARCHIVED }) { status } }`, {
       id: archivedId,
     });
     const ordersBefore = await counterValue(polystore.orders.metrics.registry, 'store_commands_total', {

@@ -103,7 +103,7 @@ const summary = (samples: Sample[]) => {
   beforeAll(async () => {
     // One signed-in shopper sends the whole load: its request budget is lifted for the run.
     polystore = await startPolystore({ gateway: { RATE_LIMIT_POINTS: '10000000' } });
-    store = await seedStorefront(polystore.url, 5);
+    store = await seedStorefront(polystore, 5);
   });
   afterAll(async () => {
     await polystore?.stop();

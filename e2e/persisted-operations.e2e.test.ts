@@ -122,11 +122,14 @@ it('the safelist holds the storefront operations, hashed over exactly the text c
     [
       'AccountsProductExists',
       'AddToWishlist',
+      'CapturePayment',
       'CartProductStatus',
       'Cart',
       'CategoryPage',
       'Categories',
       'ClearCart',
+      'CreateCategory',
+      'CreateProduct',
       'HomePage',
       'AccountPage',
       'AddToCart',
@@ -135,6 +138,7 @@ it('the safelist holds the storefront operations, hashed over exactly the text c
       'OrdersProductSnapshots',
       'PayOrder',
       'PlaceOrder',
+      'RefundPayment',
       'ProductListing',
       'ProductPage',
       'RemoveFromCart',
@@ -146,6 +150,7 @@ it('the safelist holds the storefront operations, hashed over exactly the text c
       'SignOutEverywhere',
       'SignUp',
       'UpdateCartItem',
+      'UpdateProduct',
     ].sort(),
   );
   for (const op of safelist) expect(op.hash).toBe(sha256(op.body));

@@ -44,6 +44,17 @@ describe('in production mode', () => {
     );
   });
 
+  it('answers 404 for /metrics on the client port and serves them on its metrics port, on loopback', async () => {
+    const onClientPort = await fetch(new URL('/metrics', polystore.url));
+    expect(onClientPort.status).toBe(404);
+    expect(await onClientPort.text()).not.toMatch(/subgraph_fetch|graphql_operation/);
+    expect((await fetch(new URL('/healthz', polystore.url))).status).toBe(200);
+    expect(polystore.gateway.http.metricsAddress()).toMatchObject({ address: '127.0.0.1' });
+    const metrics = await fetch(polystore.metricsUrls.gateway);
+    expect(metrics.status).toBe(200);
+    expect(await metrics.text()).toMatch(/^subgraph_breaker_state\{[^}]*subgraph="accounts"/m);
+  });
+
   it('keeps coded errors (message, code, path) and never shows a stack', async () => {
     const res = await gql(polystore.url, 'mutation { signOutEverywhere }');
     expect(res.errors).toEqual([

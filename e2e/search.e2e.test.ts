@@ -2,15 +2,20 @@ import { counterValue } from '@polystore/platform';
 import { codes, gql, TEST_SIGNING_SECRET } from '../test-support/graphql';
 import { GraphCatalogSource } from '../subgraphs/search/src/indexing/catalog-source';
 import { reindex } from '../subgraphs/search/src/indexing/reindex';
+import type { Browser } from './support/browser';
 import { startPolystore, type RunningPolystore } from './support/polystore';
+import { createStaff } from './support/staff';
 
 // Search end to end: products created through the gateway land in the catalog (MongoDB); the
 // reindex reads them back through the gateway, as any client would, into Elasticsearch; a search
 // through the gateway is answered by search (Elasticsearch) and joined with catalog's products.
 let polystore: RunningPolystore;
+/** Writes the catalog (staff only). */
+let staff: Browser;
 
 beforeAll(async () => {
   polystore = await startPolystore();
+  staff = await (await createStaff(polystore)).signIn();
 }, 60_000);
 afterAll(async () => {
   await polystore?.stop();
@@ -32,13 +37,9 @@ const SEARCH = `query Search($query: String, $filter: SearchFilter) {
 }`;
 
 async function createProduct(input: Record<string, unknown>): Promise<string> {
-  const res = await gql(
-    polystore.url,
-    `mutation($input: CreateProductInput!) { createProduct(input: $input) { id } }`,
-    {
-      input,
-    },
-  );
+  const res = await staff.gql(`mutation($input: CreateProductInput!) { createProduct(input: $input) { id } }`, {
+    input,
+  });
   expect(res.errors).toBeUndefined();
   return res.data!['createProduct'].id;
 }
@@ -50,7 +51,7 @@ describe('searchProducts through the gateway', () => {
       ['lighting', 'Lighting'],
       ['desks', 'Desks'],
     ]) {
-      const res = await gql(url, `mutation($i: CreateCategoryInput!) { createCategory(input: $i) { slug } }`, {
+      const res = await staff.gql(`mutation($i: CreateCategoryInput!) { createCategory(input: $i) { slug } }`, {
         i: { slug, name },
       });
       expect(res.errors).toBeUndefined();
@@ -71,8 +72,7 @@ describe('searchProducts through the gateway', () => {
       price: { amount: 100, currency: 'EUR' },
       category: 'lighting',
     });
-    const archived = await gql(
-      url,
+    const archived = await staff.gql(
       `mutation($id: ID!) { updateProduct(id: $id, input: { status: ARCHIVED }) { id } }`,
       {
         id: archivedId,

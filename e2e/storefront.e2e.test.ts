@@ -1,9 +1,10 @@
 import path from 'node:path';
 import { loadPersistedOperations, type PersistedOperation } from '../gateway/src/plugins/persisted-operations';
+import { createRoleService } from '../subgraphs/accounts/src/role/role.service';
 import { reindex } from '../subgraphs/search/src/indexing/reindex';
 import { GraphCatalogSource } from '../subgraphs/search/src/indexing/catalog-source';
 import { TEST_SIGNING_SECRET } from '../test-support/graphql';
-import { SAMPLE_PASSWORD, type Sample } from '../tools/src/sample-data';
+import { SAMPLE_PASSWORD, SAMPLE_STAFF_EMAIL, type Sample } from '../tools/src/sample-data';
 import { seed } from '../tools/src/seed';
 import { Browser } from './support/browser';
 import { startPolystore, type RunningPolystore } from './support/polystore';
@@ -14,7 +15,10 @@ import { startPolystore, type RunningPolystore } from './support/polystore';
 const operations = new Map(
   [...loadPersistedOperations(path.join(__dirname, '..', 'schema', 'operations')).values()].map((o) => [o.name, o]),
 );
-/** The storefront's operations: everything on the safelist but what services send (services.graphql). */
+/**
+ * The storefront's operations, and the back office's (staff.graphql, run as the sample staff user):
+ * everything on the safelist but what services send (services.graphql).
+ */
 const storefront = [...operations.values()].filter((o) => o.file !== 'services.graphql').map((o) => o.name);
 const ran = new Set<string>();
 
@@ -197,8 +201,63 @@ describe('the storefront, on the sample store', () => {
     expect((await run(secondDevice, 'Cart')).cart.totalQuantity).toBe(0);
   });
 
+  it('runs the back office as the sample staff user the seed made: catalog writes, capture and refund', async () => {
+    // granted by the seed through the same audited path as `npm run staff -- grant`
+    expect(await createRoleService(polystore.accounts.db).history(SAMPLE_STAFF_EMAIL)).toEqual([
+      expect.objectContaining({ role: 'staff', action: 'GRANTED', actor: 'seed' }),
+    ]);
+    const staff = shopper();
+    const { signIn } = await run(staff, 'SignIn', { input: { email: SAMPLE_STAFF_EMAIL, password: SAMPLE_PASSWORD } });
+    expect(signIn.user.email).toBe(SAMPLE_STAFF_EMAIL);
+    const { createCategory } = await run(staff, 'CreateCategory', { input: { slug: 'clearance', name: 'Clearance' } });
+    expect(createCategory.slug).toBe('clearance');
+    const { createProduct } = await run(staff, 'CreateProduct', {
+      input: {
+        sku: 'CLR-00001',
+        name: 'Last Lamp',
+        price: { amount: 2500, currency: 'EUR' },
+        category: 'clearance',
+        stock: 3,
+      },
+    });
+    const { updateProduct } = await run(staff, 'UpdateProduct', {
+      id: createProduct.id,
+      input: { price: { amount: 1900, currency: 'EUR' }, expectedVersion: 1 },
+    });
+    expect(updateProduct).toMatchObject({ price: { amount: 1900 }, version: 2 });
+
+    // a sample customer with no seeded orders buys it; staff captures and refunds part of it
+    const buyer = sample.users.find((u) => !sample.orders.some((o) => o.customerId === u.id))!;
+    const customer = shopper();
+    await run(customer, 'SignIn', { input: { email: buyer.email, password: SAMPLE_PASSWORD } });
+    const { createOrder } = await run(customer, 'PlaceOrder', {
+      input: { lines: [{ productId: createProduct.id, quantity: 2 }] },
+    });
+    const { authorizePayment } = await run(customer, 'PayOrder', {
+      input: {
+        orderId: createOrder.id,
+        checkoutToken: createOrder.checkoutToken,
+        idempotencyKey: `storefront-staff-${createOrder.id}`,
+        card: { number: '5555555555554444', expMonth: 1, expYear: new Date().getUTCFullYear() + 1, cvc: '321' },
+      },
+    });
+    const { capturePayment } = await run(staff, 'CapturePayment', {
+      input: { paymentId: authorizePayment.id, idempotencyKey: `capture-${authorizePayment.id}` },
+    });
+    expect(capturePayment).toMatchObject({ status: 'CAPTURED', capturedAmount: { amount: 3800 } });
+    const { refundPayment } = await run(staff, 'RefundPayment', {
+      input: {
+        paymentId: authorizePayment.id,
+        amount: { amount: 1900, currency: 'EUR' },
+        reason: 'one arrived broken',
+        idempotencyKey: `refund-${authorizePayment.id}`,
+      },
+    });
+    expect(refundPayment).toMatchObject({ status: 'PARTIALLY_REFUNDED', refundedAmount: { amount: 1900 } });
+  });
+
   afterAll(() => {
-    // every storefront operation of schema/operations/ ran in this suite
+    // every storefront and staff operation of schema/operations/ ran in this suite
     expect(storefront.filter((name) => !ran.has(name))).toEqual([]);
   });
 });

@@ -14,7 +14,7 @@ let store: Storefront;
 
 beforeAll(async () => {
   polystore = await startPolystore();
-  store = await seedStorefront(polystore.url);
+  store = await seedStorefront(polystore);
 });
 afterAll(async () => {
   await polystore?.stop();

@@ -19,7 +19,7 @@ let url: string;
 
 beforeAll(async () => {
   polystore = await startPolystore();
-  store = await seedStorefront(polystore.url);
+  store = await seedStorefront(polystore);
   proxy = await slowProxy(polystore.subgraphUrls.catalog, 5000);
   gateway = await createGateway(
     loadGatewayConfig({

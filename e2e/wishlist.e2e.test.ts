@@ -2,6 +2,7 @@ import { counterValue } from '@polystore/platform';
 import { codes, gql } from '../test-support/graphql';
 import { Browser } from './support/browser';
 import { startPolystore, type RunningPolystore } from './support/polystore';
+import { createStaff } from './support/staff';
 
 // The whole path a storefront takes: through the gateway, to accounts (PostgreSQL) and catalog
 // (MongoDB), joined by the gateway's query plan.
@@ -20,11 +21,12 @@ const catalogCounter = (name: string, labels: Record<string, string>) =>
 describe('a user with a wishlist', () => {
   it('is answered in one query joining accounts and catalog, with one batched entity fetch', async () => {
     const { url } = polystore;
-    const category = await gql(url, `mutation { createCategory(input: { slug: "lamps", name: "Lamps" }) { slug } }`);
+    const staff = await (await createStaff(polystore)).signIn();
+    const category = await staff.gql(`mutation { createCategory(input: { slug: "lamps", name: "Lamps" }) { slug } }`);
     expect(category.errors).toBeUndefined();
     const productIds: string[] = [];
     for (const [i, name] of ['Arc Lamp', 'Desk Lamp', 'Paper Lantern', 'Floor Lamp'].entries()) {
-      const created = await gql(url, `mutation($input: CreateProductInput!) { createProduct(input: $input) { id } }`, {
+      const created = await staff.gql(`mutation($input: CreateProductInput!) { createProduct(input: $input) { id } }`, {
         input: {
           sku: `LAMP-${i}`,
           name,

@@ -2,17 +2,20 @@ import { MongoClient } from 'mongodb';
 import pg from 'pg';
 import { PRISMA_SERVICES } from '../tools/src/migrate';
 import { deploy } from '../tools/src/prisma-migrate';
+import { startEgressLog } from './egress';
 import { provisionDatabase, roleFromUrl } from '../tools/src/provision';
 import { dropDatabase, templateName, withDatabase } from './postgres';
 import { isStaleTestDatabase, stackEnv, uniqueSuffix } from './stack-env';
 
 /**
- * Before the integration and end-to-end suites: check the stores answer, drop what runs that
+ * Before the integration and end-to-end suites: hold every process of the run to loopback
+ * (test-support/egress.ts), check the stores answer, drop what runs that
  * ended long ago left behind (databases, search indices and templates), and make sure one migrated template database exists per PostgreSQL
  * service, from which each test file copies its own database in milliseconds. Safe to run while
  * another test run (another worktree) uses the same stores.
  */
 export default async function globalSetup(): Promise<void> {
+  startEgressLog();
   const env = stackEnv();
   const missing = ['POSTGRES_ADMIN_URL', 'MONGO_URL'].filter((k) => !env[k]);
   if (missing.length) {

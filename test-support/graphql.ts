@@ -28,6 +28,18 @@ export const codes = (response: GraphQLResponse<unknown>) => (response.errors ??
 /** The secret test subgraphs share with their (test) gateway. */
 export const TEST_SIGNING_SECRET = 'test-signing-secret-0123456789abcdefghijklmnop';
 
+/** A signed-in staff user, as the gateway vouches for one (the role the catalog's and payments' writes need). */
+export const STAFF: Identity = Object.freeze({
+  userId: '0190a0b0-0000-7000-8000-00000000c0c0',
+  roles: ['customer', 'staff'],
+}) as Identity;
+
+/** A signed-in customer (no staff role). */
+export const CUSTOMER: Identity = Object.freeze({
+  userId: '0190a0b0-0000-7000-8000-00000000c057',
+  roles: ['customer'],
+}) as Identity;
+
 /** POST to a subgraph as the gateway does: signed, optionally on behalf of a user. */
 export async function signedGql<T = Record<string, any>>(
   url: string,

@@ -29,6 +29,8 @@ export type SubgraphName = (typeof SUBGRAPHS)[number];
 export interface RunningPolystore {
   url: string;
   subgraphUrls: Record<SubgraphName, string>;
+  /** Each service's Prometheus /metrics, on its own port (never the client port). */
+  metricsUrls: Record<SubgraphName | 'gateway', string>;
   accounts: Accounts;
   catalog: Catalog;
   cart: Cart;
@@ -169,9 +171,14 @@ export async function startPolystore(options: PolystoreOptions = {}): Promise<Ru
   };
   const gateway = await createGateway(loadGatewayConfig(gatewayEnv));
   gatewayUrl = `http://127.0.0.1:${(await gateway.listen(0, '127.0.0.1')).port}/graphql`;
+  const metricsUrls = {
+    gateway: gateway.http.metricsUrl(),
+    ...Object.fromEntries(SUBGRAPHS.map((s) => [s, servers[s].server.http.metricsUrl()])),
+  } as RunningPolystore['metricsUrls'];
   return {
     url: gatewayUrl,
     subgraphUrls,
+    metricsUrls,
     ...servers,
     cartKeys,
     searchIndex,

@@ -1,5 +1,7 @@
-import { gql, type GraphQLResponse } from '../../test-support/graphql';
+import { type GraphQLResponse } from '../../test-support/graphql';
 import { Browser } from './browser';
+import type { RunningPolystore } from './polystore';
+import { createStaff } from './staff';
 
 export interface Storefront {
   categorySlug: string;
@@ -21,19 +23,21 @@ async function must(res: GraphQLResponse<any>, what: string) {
 }
 
 /**
- * A small store written through the gateway: one category, a few products, and a signed-in shopper
- * whose wishlist holds them. The shopper's session cookies work on any gateway of the same
- * accounts service (the tests that put a second gateway in front use them too).
+ * A small store written through the gateway: one category and a few products (by a staff user),
+ * and a signed-in shopper whose wishlist holds them. The shopper's session cookies work on any
+ * gateway of the same accounts service (the tests that put a second gateway in front use them too).
  */
-export async function seedStorefront(url: string, products = 3): Promise<Storefront> {
+export async function seedStorefront(polystore: RunningPolystore, products = 3): Promise<Storefront> {
+  const url = polystore.url;
+  const staff = await (await createStaff(polystore)).signIn();
   const categorySlug = 'lamps';
   const createCategory = `mutation { createCategory(input: { slug: "${categorySlug}", name: "Lamps" }) { slug } }`;
-  await must(await gql(url, createCategory), createCategory);
+  await must(await staff.gql(createCategory), createCategory);
   const productIds: string[] = [];
   const createProduct = `mutation($input: CreateProductInput!) { createProduct(input: $input) { id } }`;
   for (let i = 0; i < products; i++) {
     const data = await must(
-      await gql(url, createProduct, {
+      await staff.gql(createProduct, {
         input: {
           sku: `LAMP-${i}`,
           name: `Lamp ${i}`,

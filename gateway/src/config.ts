@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { baseEnv, ConfigError, loadConfig, MIN_SECRET_LENGTH, port, schemaDir } from '@polystore/platform';
 import { frontDoorEnv } from './http/front-door-config';
 import { resilienceEnv } from './resilience-config';
+import { telemetryEnv } from './telemetry';
 
 const NOT_SUBGRAPHS = ['GRAPH', 'REDIS', 'MONGO', 'ELASTICSEARCH', 'GATEWAY'];
 
@@ -29,6 +30,7 @@ export const gatewayEnv = {
   ...frontDoorEnv,
   /** Subgraph timeouts, retries, breakers, plan cache, explorer (resilience-config.ts). */
   ...resilienceEnv,
+  ...telemetryEnv,
 };
 
 export type GatewayConfig = ReturnType<typeof loadGatewayConfig>;

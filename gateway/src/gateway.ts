@@ -4,7 +4,11 @@ import path from 'node:path';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginLandingPageDisabled,
+  ApolloServerPluginSchemaReportingDisabled,
+  ApolloServerPluginUsageReportingDisabled,
+} from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import {
   createHttpApp,
@@ -25,6 +29,7 @@ import { createGatewayMetrics } from './plugins/metrics';
 import { explorerEnabled } from './resilience-config';
 import { createSubgraphServices } from './subgraph-services';
 import type { GatewayContext } from './subgraph-source';
+import { withApolloTelemetry } from './telemetry';
 
 export interface Gateway {
   http: HttpApp;
@@ -61,17 +66,22 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
   const gatewayMetrics = createGatewayMetrics(metrics.registry);
   const planCache = new InstrumentedPlanCache(config.QUERY_PLAN_CACHE_MB * 2 ** 20, gatewayMetrics);
   const services = createSubgraphServices(config, { logger, metrics: gatewayMetrics });
-  const gateway = new ApolloGateway({
-    supergraphSdl,
-    queryPlannerConfig: { cache: planCache },
-    buildService: services.buildService,
-  });
+  const gateway = withApolloTelemetry(
+    config.GATEWAY_APOLLO_TELEMETRY,
+    () =>
+      new ApolloGateway({
+        supergraphSdl,
+        queryPlannerConfig: { cache: planCache },
+        buildService: services.buildService,
+      }),
+  );
   const accountsUrl = subgraphs.find((s) => s.name === 'accounts')?.url;
   if (!accountsUrl) throw new Error('the supergraph has no accounts subgraph, which sessions need');
   const frontDoor = await createFrontDoor(config, { metrics, logger, accountsUrl });
 
   const http = createHttpApp({
     metrics,
+    config,
     readiness: {
       // A subgraph that is not ready leaves the gateway "degraded", not unavailable: it still answers
       // everything else (docs/adr/0010), and draining the gateways would not bring the subgraph back.
@@ -102,6 +112,10 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
       ...frontDoor.apollo.plugins,
       ApolloServerPluginDrainHttpServer({ httpServer: http.server, stopGracePeriodMillis: 10_000 }),
       ApolloServerPluginLandingPageDisabled(),
+      // Usage and schema reports go to Apollo's hosted Studio: off whatever APOLLO_KEY and
+      // APOLLO_SCHEMA_REPORTING say (docs/egress.md).
+      ApolloServerPluginUsageReportingDisabled(),
+      ApolloServerPluginSchemaReportingDisabled(),
       observabilityPlugin({ metrics, logger, slowOperationMs: config.SLOW_OPERATION_MS }),
     ],
   });
@@ -120,12 +134,17 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
     frontDoor,
     logger,
     metrics,
-    listen: (port, host) => http.listen(port, host),
+    async listen(port, host) {
+      const address = await http.listen(port, host);
+      logger.info({ url: http.metricsUrl() }, 'metrics listening');
+      return address;
+    },
     async stop() {
       frontDoor.beginShutdown();
       await apollo.stop();
       await services.close();
       await frontDoor.stop();
+      await http.closeMetrics();
     },
   };
 }

@@ -21,7 +21,13 @@ if (!existsSync(placeholder)) {
   );
   chmodSync(placeholder, 0o755);
 }
-const env = { ...process.env, PRISMA_SCHEMA_ENGINE_BINARY: placeholder, PRISMA_HIDE_UPDATE_MESSAGE: '1' };
+// CHECKPOINT_DISABLE: the Prisma CLI otherwise reports each run to checkpoint.prisma.io (docs/egress.md).
+const env = {
+  ...process.env,
+  PRISMA_SCHEMA_ENGINE_BINARY: placeholder,
+  PRISMA_HIDE_UPDATE_MESSAGE: '1',
+  CHECKPOINT_DISABLE: '1',
+};
 
 for (const service of readdirSync(path.join(root, 'prisma'))) {
   const schema = path.join(root, 'prisma', service, 'schema.prisma');

@@ -12,7 +12,7 @@ import { spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { generateCheckoutKeys } from '@polystore/platform';
+import { generateCheckoutKeys, metricsPortFor } from '@polystore/platform';
 import { Supervisor } from './supervisor';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -22,21 +22,26 @@ interface ServiceSpec {
   name: string;
   entry: string;
   port: number;
+  /** Its Prometheus /metrics, on loopback: <NAME>_METRICS_PORT, else the port + 5400. */
+  metricsPort: number;
+}
+
+/** `<NAME>_PORT` and `<NAME>_METRICS_PORT` from the environment, else the defaults. */
+function serviceSpec(name: string, entry: string, fallbackPort: number): ServiceSpec {
+  const port = Number(process.env[`${name.toUpperCase()}_PORT`] ?? fallbackPort);
+  const metricsPort = Number(process.env[`${name.toUpperCase()}_METRICS_PORT`] ?? metricsPortFor(port));
+  return { name, entry, port, metricsPort };
 }
 
 export const SERVICES: ServiceSpec[] = [
-  { name: 'accounts', entry: 'subgraphs/accounts/dist/main.js', port: Number(process.env['ACCOUNTS_PORT'] ?? 4001) },
-  { name: 'catalog', entry: 'subgraphs/catalog/dist/main.js', port: Number(process.env['CATALOG_PORT'] ?? 4002) },
-  { name: 'cart', entry: 'subgraphs/cart/dist/main.js', port: Number(process.env['CART_PORT'] ?? 4003) },
-  { name: 'search', entry: 'subgraphs/search/dist/main.js', port: Number(process.env['SEARCH_PORT'] ?? 4006) },
-  { name: 'orders', entry: 'subgraphs/orders/dist/main.js', port: Number(process.env['ORDERS_PORT'] ?? 4004) },
-  { name: 'payments', entry: 'subgraphs/payments/dist/main.js', port: Number(process.env['PAYMENTS_PORT'] ?? 4005) },
+  serviceSpec('accounts', 'subgraphs/accounts/dist/main.js', 4001),
+  serviceSpec('catalog', 'subgraphs/catalog/dist/main.js', 4002),
+  serviceSpec('cart', 'subgraphs/cart/dist/main.js', 4003),
+  serviceSpec('search', 'subgraphs/search/dist/main.js', 4006),
+  serviceSpec('orders', 'subgraphs/orders/dist/main.js', 4004),
+  serviceSpec('payments', 'subgraphs/payments/dist/main.js', 4005),
 ];
-const GATEWAY: ServiceSpec = {
-  name: 'gateway',
-  entry: 'gateway/dist/main.js',
-  port: Number(process.env['GATEWAY_PORT'] ?? 4000),
-};
+const GATEWAY: ServiceSpec = serviceSpec('gateway', 'gateway/dist/main.js', 4000);
 
 const logs = new Map<string, WriteStream>();
 const supervisor = new Supervisor({
@@ -83,7 +88,7 @@ function start(spec: ServiceSpec, env: NodeJS.ProcessEnv): void {
     command: process.execPath,
     args: [path.join(ROOT, spec.entry)],
     cwd: ROOT,
-    env: { ...envFor(spec, env), PORT: String(spec.port) },
+    env: { ...envFor(spec, env), PORT: String(spec.port), METRICS_PORT: String(spec.metricsPort) },
   });
 }
 
@@ -165,6 +170,8 @@ async function main(): Promise<void> {
   console.log(
     `\nPolystore is up in ${((Date.now() - started) / 1000).toFixed(1)} s: ${gatewayUrl}\n` +
       `  try: curl -s ${gatewayUrl} -H 'content-type: application/json' -d '{"query":"{ products(first: 3) { edges { node { name price { amount currency } } } } }"}'\n` +
+      `  metrics: ${[GATEWAY, ...SERVICES].map((s) => `${s.name} :${s.metricsPort}`).join(', ')} ` +
+      `(http://${env['METRICS_HOST'] ?? '127.0.0.1'}:<port>/metrics)\n` +
       `  logs: .data/logs/<service>.log   stop: Ctrl-C (stores keep running; scripts/stack down stops them)\n`,
   );
 }

@@ -1,4 +1,4 @@
-import { generateSample } from './sample-data';
+import { generateSample, SAMPLE_STAFF_EMAIL } from './sample-data';
 
 describe('the sample store', () => {
   const sample = generateSample();
@@ -20,6 +20,14 @@ describe('the sample store', () => {
     expect(new Set(sample.users.map((u) => u.email)).size).toBe(sample.users.length);
     expect(sample.products.every((p) => Number.isInteger(p.price.amount) && p.price.amount > 0)).toBe(true);
     expect(sample.products.every((p) => /^[A-Z0-9][A-Z0-9-]{2,63}$/.test(p.sku))).toBe(true);
+  });
+
+  it('has one staff user with the documented email, who is none of the customers and has ordered nothing', () => {
+    expect(SAMPLE_STAFF_EMAIL).toBe('staff@example.com'); // named in the README
+    expect(sample.staff).toMatchObject({ email: SAMPLE_STAFF_EMAIL, wishlist: [] });
+    expect(sample.users.map((u) => u.email)).not.toContain(SAMPLE_STAFF_EMAIL);
+    expect(sample.users.map((u) => u.id)).not.toContain(sample.staff.id);
+    expect(sample.orders.some((o) => o.customerId === sample.staff.id)).toBe(false);
   });
 
   it('varies attributes, stock and status', () => {

@@ -58,7 +58,10 @@ export interface SampleCart {
 export interface Sample {
   categories: SampleCategory[];
   products: SampleProduct[];
+  /** The customers. */
   users: SampleUser[];
+  /** One back-office user, granted the staff role by the seed (SAMPLE_STAFF_EMAIL). */
+  staff: SampleUser;
   orders: SampleOrder[];
   payments: SamplePayment[];
   carts: SampleCart[];
@@ -72,6 +75,9 @@ const TEST_CARDS = [
 
 /** Every sample user signs in with this password (documented in the README). */
 export const SAMPLE_PASSWORD = 'polystore-demo';
+
+/** The sample staff user's email (documented in the README); the password is SAMPLE_PASSWORD. */
+export const SAMPLE_STAFF_EMAIL = 'staff@example.com';
 
 type AttributeSpec = Record<string, readonly string[]>;
 
@@ -272,5 +278,14 @@ export function generateSample(size: SampleSize = DEFAULT_SAMPLE_SIZE, seed = 20
       });
     }
   }
-  return { categories, products, users, orders, payments, carts };
+  // drawn last, so adding it changed none of the sample above
+  const staffCreatedAt = new Date(base - 86_400_000);
+  const staff: SampleUser = {
+    id: id(staffCreatedAt.getTime()),
+    email: SAMPLE_STAFF_EMAIL,
+    name: 'Sam Staff',
+    createdAt: staffCreatedAt,
+    wishlist: [],
+  };
+  return { categories, products, users, staff, orders, payments, carts };
 }

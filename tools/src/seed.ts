@@ -4,8 +4,9 @@
  * (never one service into another's store).
  *   --products N --users N   sample size (default 1,200 products, 300 users)
  */
-import { Progress, createLogger, createMetrics, createRedis } from '@polystore/platform';
+import { Progress, Role, createLogger, createMetrics, createRedis } from '@polystore/platform';
 import { createDb as createAccountsDb } from '@polystore/accounts/dist/db';
+import { createRoleService } from '@polystore/accounts/dist/role/role.service';
 import { writeAccountsSample } from '@polystore/accounts/dist/seed';
 import { writeCartsSample } from '@polystore/cart/dist/seed';
 import { createDb as createOrdersDb } from '@polystore/orders/dist/db';
@@ -91,12 +92,22 @@ export async function seed(size: SampleSize, targets: SeedTargets): Promise<Samp
 
   const { db: accounts } = createAccountsDb({ url: targets.accountsUrl, poolSize: 2, metrics, logger });
   try {
-    const progress = new Progress('accounts: users', sample.users.length);
+    const users = [...sample.users, sample.staff];
+    const progress = new Progress('accounts: users', users.length);
     // Sample accounts get a cheaper scrypt cost than real ones, so seeding takes seconds.
-    const result = await writeAccountsSample(accounts, sample.users, SAMPLE_PASSWORD, { scryptLogN: 14 }, (n) =>
+    const result = await writeAccountsSample(accounts, users, SAMPLE_PASSWORD, { scryptLogN: 14 }, (n) =>
       progress.tick(n),
     );
     report('accounts', result, progress);
+    if (result === 'written') {
+      // the staff role through the same path as `npm run staff -- grant`, audited
+      await createRoleService(accounts).grant({
+        email: sample.staff.email,
+        role: Role.STAFF,
+        actor: 'seed',
+        reason: 'sample staff user',
+      });
+    }
   } finally {
     await accounts.$disconnect();
   }

@@ -9,6 +9,7 @@ import {
   ACCESS_TOKEN_ISSUER,
   checkoutPrivateKey,
   checkoutPublicKey,
+  metricsPortFor,
   signCheckoutToken,
   verifyCheckoutToken,
 } from '@polystore/platform';
@@ -37,6 +38,7 @@ interface ComposeService {
   command?: string[];
   environment?: Record<string, string | number | boolean>;
   healthcheck?: { test: string[] };
+  ports?: string[];
   depends_on?: Record<string, { condition: string }>;
 }
 
@@ -108,7 +110,14 @@ function envOf(name: string): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(environment).map(([k, v]) => [k, String(v)]));
 }
 
-const LOADERS: Record<string, (env: NodeJS.ProcessEnv) => { PORT?: number }> = {
+interface ServiceConfig {
+  PORT?: number;
+  METRICS_PORT?: number | undefined;
+  METRICS_HOST?: string;
+  METRICS_TOKEN?: string | undefined;
+}
+
+const LOADERS: Record<string, (env: NodeJS.ProcessEnv) => ServiceConfig> = {
   accounts: loadAccountsConfig,
   catalog: loadCatalogConfig,
   cart: loadCartConfig,
@@ -205,6 +214,34 @@ describe('docker-compose.yml with the .env of scripts/compose-secrets', () => {
       const port = load(envOf(name)).PORT;
       expect(services[name]?.healthcheck?.test.join(' ')).toContain(`http://127.0.0.1:${port}/readyz`);
     }
+  });
+
+  it('serves each service’s metrics to the compose network only, behind the token, never to the host', () => {
+    const published = Object.values(services).flatMap((service) => service.ports ?? []);
+    expect(published).toEqual(['4000:4000']);
+    for (const [name, load] of Object.entries(LOADERS)) {
+      const config = load(envOf(name));
+      const metricsPort = metricsPortFor(config.PORT!, config.METRICS_PORT);
+      expect({ name, host: config.METRICS_HOST, token: config.METRICS_TOKEN }).toEqual({
+        name,
+        host: '0.0.0.0',
+        token: secrets['METRICS_TOKEN'],
+      });
+      expect(metricsPort).not.toBe(config.PORT);
+      expect(published.join(' ')).not.toContain(String(metricsPort));
+    }
+  });
+
+  it('keeps Apollo’s telemetry off: the image sets it off, no container turns it on', () => {
+    const dockerfile = readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8');
+    const runtimeStage = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
+    expect(runtimeStage).toMatch(/^ENV .*\bAPOLLO_TELEMETRY_DISABLED=true\b/m);
+    expect(loadGatewayConfig(envOf('gateway')).GATEWAY_APOLLO_TELEMETRY).toBe(false);
+    const apolloSettings = Object.values(services).flatMap((service) =>
+      Object.keys(service.environment ?? {}).filter((key) => /^APOLLO_|^GATEWAY_APOLLO_TELEMETRY$/.test(key)),
+    );
+    expect(apolloSettings).toEqual([]);
+    expect(services['elasticsearch']?.environment?.['ingest.geoip.downloader.enabled']).toBe('false');
   });
 
   it('gives Redis the ACL users of the local stack, and each service a user that exists', () => {

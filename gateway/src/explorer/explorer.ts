@@ -49,8 +49,11 @@ function wantsPage(req: Request): boolean {
   );
 }
 
-/** What Polystore's services send on their own behalf (signed as the service): not the storefront's. */
-const SERVICE_OPERATIONS = 'services.graphql';
+/**
+ * Safelisted files that are not the storefront's, so never offered: what Polystore's services send
+ * on their own behalf (signed as the service), and the back office's staff-only writes.
+ */
+export const NOT_STOREFRONT_OPERATIONS: ReadonlySet<string> = new Set(['services.graphql', 'staff.graphql']);
 
 /**
  * The offline explorer (GraphiQL, bundled at build time) on GET of the GraphQL endpoint, with the
@@ -67,7 +70,7 @@ export function createExplorer(options: {
   const built = existsSync(path.join(assetsDir, 'explorer.js'));
   const operations = loadOperations(options.operationsDir, (file, error) =>
     options.logger.warn({ file, err: error }, 'explorer: operation file left out (does not parse)'),
-  ).filter((o) => o.file !== SERVICE_OPERATIONS);
+  ).filter((o) => !NOT_STOREFRONT_OPERATIONS.has(o.file));
   if (!built) options.logger.warn({ assetsDir }, 'explorer: not built, run npm run build');
   options.logger.info({ url: options.endpoint, operations: operations.length }, 'explorer: served on GET');
 

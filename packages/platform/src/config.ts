@@ -18,7 +18,32 @@ export const baseEnv = {
   HOST: z.string().default('127.0.0.1'),
   /** Operations slower than this are logged at warn level. */
   SLOW_OPERATION_MS: z.coerce.number().int().positive().default(500),
+  /**
+   * Prometheus metrics are served on a port of their own, never on the client port: METRICS_PORT,
+   * else the client port + 5400 (gateway 9400, accounts 9401, ...); 0 picks a free port, as does a
+   * client port of 0 (http-server.ts: metricsPortFor).
+   */
+  METRICS_PORT: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(0).max(65535).optional()),
+  /** The metrics port's address: loopback unless a scraper on another host needs it. */
+  METRICS_HOST: z.string().default('127.0.0.1'),
+  /** When set, /metrics answers only `Authorization: Bearer <token>`; required in production off loopback. */
+  METRICS_TOKEN: z.string().min(32, 'must be at least 32 characters').optional(),
 };
+
+/** A host name or address that only this machine reaches. */
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/** Rules over several of the settings every service shares. */
+function baseProblems(config: Record<string, unknown>): string[] {
+  const host = config['METRICS_HOST'];
+  if (typeof host !== 'string') return [];
+  if (config['NODE_ENV'] === 'production' && !isLoopbackHost(host) && !config['METRICS_TOKEN']) {
+    return [`METRICS_TOKEN: required in production when METRICS_HOST (${host}) is not loopback`];
+  }
+  return [];
+}
 
 export const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
 
@@ -56,6 +81,8 @@ export function loadConfig<S extends z.ZodRawShape>(
       result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`),
     );
   }
+  const problems = baseProblems(result.data);
+  if (problems.length) throw new ConfigError(service, problems);
   return result.data;
 }
 

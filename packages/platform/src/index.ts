@@ -12,6 +12,7 @@ export * from './pagination';
 export * from './progress';
 export * from './schema-files';
 export * from './store-guard';
+export * from './string-rule';
 export * from './subgraph-server';
 export * from './redis';
 export * from './graph-client';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { badUserInput } from './errors';
+import { unstorableStrings } from './string-rule';
 
 /** Relay connection arguments as every list in the API takes them. */
 export const connectionArgs = (maxFirst = 100) =>
@@ -17,16 +18,16 @@ export function encodeCursor(values: readonly (string | number)[]): string {
 }
 
 export function decodeCursor<T extends readonly unknown[]>(cursor: string, shape: z.ZodType<T>): T {
+  const forged = () => badUserInput('Invalid cursor', [{ field: 'after', message: 'not a cursor this API issued' }]);
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
-    throw badUserInput('Invalid cursor', [{ field: 'after', message: 'not a cursor this API issued' }]);
+    throw forged();
   }
+  // The sort keys inside go to the store: the string rule holds for them as for any argument.
   const result = shape.safeParse(parsed);
-  if (!result.success) {
-    throw badUserInput('Invalid cursor', [{ field: 'after', message: 'not a cursor this API issued' }]);
-  }
+  if (!result.success || unstorableStrings(result.data, 'after').length) throw forged();
   return result.data;
 }
 

@@ -4,6 +4,8 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import {
   ApolloServerPluginInlineTraceDisabled,
   ApolloServerPluginLandingPageDisabled,
+  ApolloServerPluginSchemaReportingDisabled,
+  ApolloServerPluginUsageReportingDisabled,
 } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema, type GraphQLResolverMap } from '@apollo/subgraph';
 import { expressMiddleware } from '@as-integrations/express5';
@@ -11,11 +13,12 @@ import express, { type Request } from 'express';
 import { ANONYMOUS, keepRawBody, requireGatewaySignature, type Identity, type TrustedRequest } from './gateway-trust';
 import { formatError, observabilityPlugin } from './graphql-observability';
 import type { ReadinessCheck } from './health';
-import { createHttpApp, type HttpApp } from './http-server';
+import { createHttpApp, type HttpApp, type MetricsSettings } from './http-server';
 import type { Logger } from './logger';
 import { loadSubgraphSdl } from './schema-files';
 import type { ServiceMetrics } from './metrics';
 import type { StoreGuard } from './store-guard';
+import { guardStringArguments } from './string-rule';
 
 /** What a subgraph's context is built from, for one request. */
 export interface SubgraphRequest {
@@ -46,7 +49,7 @@ export interface SubgraphServerOptions<TContext extends BaseContext> {
   logger: Logger;
   metrics: ServiceMetrics;
   /** The service's settings every service reads the same way (`baseEnv`). */
-  config: { NODE_ENV: string; SLOW_OPERATION_MS: number };
+  config: { NODE_ENV: string; SLOW_OPERATION_MS: number } & MetricsSettings;
   /** Largest request body accepted (the gateway sends queries and variables, never files). */
   bodyLimit?: string;
 }
@@ -67,11 +70,15 @@ export async function createSubgraphServer<TContext extends BaseContext>(
   const http = createHttpApp({
     metrics: options.metrics,
     readiness: { ...Object.fromEntries(stores.map((s) => [s.store, s.readiness()])), ...options.readiness },
+    config: options.config,
   });
   const apollo = new ApolloServer<TContext>({
-    schema: buildSubgraphSchema([
-      { typeDefs: loadSubgraphSdl(options.name), resolvers: options.resolvers as GraphQLResolverMap<TContext> },
-    ]),
+    // Every argument of every field obeys the string rule before its resolver runs (string-rule.ts).
+    schema: guardStringArguments(
+      buildSubgraphSchema([
+        { typeDefs: loadSubgraphSdl(options.name), resolvers: options.resolvers as GraphQLResolverMap<TContext> },
+      ]),
+    ),
     introspection: !production,
     includeStacktraceInErrorResponses: !production,
     formatError: formatError(production, stores),
@@ -81,8 +88,11 @@ export async function createSubgraphServer<TContext extends BaseContext>(
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: http.server, stopGracePeriodMillis: 10_000 }),
       ApolloServerPluginLandingPageDisabled(),
-      // Federated traces (ftv1) feed Apollo's hosted Studio, which Polystore does not use.
+      // Federated traces (ftv1), usage and schema reports feed Apollo's hosted Studio, which Polystore
+      // does not use: off whatever APOLLO_KEY or APOLLO_SCHEMA_REPORTING say (nothing leaves loopback).
       ApolloServerPluginInlineTraceDisabled(),
+      ApolloServerPluginUsageReportingDisabled(),
+      ApolloServerPluginSchemaReportingDisabled(),
       observabilityPlugin({
         metrics: options.metrics,
         logger: options.logger,
@@ -115,9 +125,14 @@ export async function createSubgraphServer<TContext extends BaseContext>(
   );
   return {
     http,
-    listen: (port, host) => http.listen(port, host),
+    async listen(port, host) {
+      const address = await http.listen(port, host);
+      options.logger.info({ url: http.metricsUrl() }, 'metrics listening');
+      return address;
+    },
     async stop() {
       await apollo.stop();
+      await http.closeMetrics();
       for (const store of stores) store.close();
     },
   };

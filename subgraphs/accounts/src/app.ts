@@ -12,6 +12,8 @@ import type { AccountsContext } from './context';
 import { createDb, type Db } from './db';
 import { createLoaders } from './loaders';
 import { resolvers } from './resolvers';
+import { RoleRepository } from './role/role.repository';
+import { RoleService } from './role/role.service';
 import { mountSessionRoutes, SessionGrants } from './session/session.http';
 import { SessionRepository } from './session/session.repository';
 import { SessionService } from './session/session.service';
@@ -48,6 +50,7 @@ export async function createAccounts(
   });
   const userRepository = new UserRepository(db);
   const wishlistRepository = new WishlistRepository(db);
+  const roles = new RoleService(userRepository, new RoleRepository(db));
   const products =
     deps.products ??
     new GraphProductDirectory(() => config.GRAPH_URL, {
@@ -81,6 +84,7 @@ export async function createAccounts(
         maxTtlMs: config.SESSION_MAX_TTL_SECONDS * 1000,
         scryptLogN: config.PASSWORD_SCRYPT_LOG_N,
       },
+      roles,
     ),
   };
   const server = await createSubgraphServer<AccountsContext>({

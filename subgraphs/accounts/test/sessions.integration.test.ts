@@ -16,6 +16,7 @@ import { createTestDatabase, type TestDatabase } from '../../../test-support/pos
 import { createTestKeySpace, type TestKeySpace } from '../../../test-support/redis';
 import { createAccounts, type Accounts } from '../src/app';
 import { loadAccountsConfig } from '../src/config';
+import { createRoleService } from '../src/role/role.service';
 
 // Sessions on the stack's real Redis (as the `accounts` ACL user, under a prefix of this file's
 // own) and users on the real PostgreSQL.
@@ -119,7 +120,9 @@ describe('signIn', () => {
 
     // stored in accounts' key space: a hash of the secret, never the secret; expiring after the idle timeout
     const stored = await redis.hgetall(sessionKey(viewer.sessionId));
-    expect(stored).toMatchObject({ userId, roles: 'customer' });
+    expect(stored).toMatchObject({ userId });
+    // no roles in the session: they are the user's, read from PostgreSQL for every token
+    expect(stored).not.toHaveProperty('roles');
     expect(JSON.stringify(stored)).not.toContain(issued.secret!);
     const ttl = await redis.pttl(sessionKey(viewer.sessionId));
     expect(ttl).toBeGreaterThan(7 * 24 * 3600_000 - 60_000);
@@ -237,6 +240,35 @@ describe('refresh', () => {
     expect(unsigned.status).toBe(401);
     expect((await refresh(sessionId, secret, 'x'.repeat(48))).status).toBe(401);
     expect(await redis.hgetall(sessionKey(sessionId))).toEqual(before);
+  });
+
+  it("puts the user's roles as the database holds them in every token: at sign-in and at each refresh", async () => {
+    const roles = createRoleService(accounts.db);
+    const claims = async (token: string) =>
+      (
+        await jwtVerify(
+          token,
+          createLocalJWKSet((await (await fetch(`${base}${JWKS_PATH}`)).json()) as JSONWebKeySet),
+          {
+            issuer: ACCESS_TOKEN_ISSUER,
+            audience: ACCESS_TOKEN_AUDIENCE,
+          },
+        )
+      ).payload;
+    await signUp('clerk@example.com');
+    await roles.grant({ email: 'clerk@example.com', role: 'staff', actor: 'test' });
+    const viewer = browser();
+    const signIn = await call(SIGN_IN, { input: { email: 'clerk@example.com', password: PASSWORD } }, viewer);
+    expect((await claims(signIn.grant!.issued!.accessToken)).roles).toEqual(['customer', 'staff']);
+
+    await roles.revoke({ email: 'clerk@example.com', role: 'staff', actor: 'test' });
+    const afterRevoke = await refresh(viewer.sessionId, signIn.grant!.issued!.secret!);
+    expect(afterRevoke.status).toBe(200);
+    expect((await claims(afterRevoke.grant.issued!.accessToken)).roles).toEqual(['customer']);
+    // the grace path (a parallel request with the previous secret) reads them too
+    await roles.grant({ email: 'clerk@example.com', role: 'staff', actor: 'test' });
+    const parallel = await refresh(viewer.sessionId, signIn.grant!.issued!.secret!);
+    expect((await claims(parallel.grant.issued!.accessToken)).roles).toEqual(['customer', 'staff']);
   });
 
   it('refuses an unknown session or a wrong secret', async () => {

@@ -18,9 +18,9 @@ export const resolvers: Resolvers = {
     categories: (_root, _args, ctx) => ctx.services.categories.all(),
   },
   Mutation: {
-    createCategory: (_root, { input }, ctx) => ctx.services.categories.create(input),
-    createProduct: (_root, { input }, ctx) => ctx.services.products.create(input),
-    updateProduct: (_root, { id, input }, ctx) => ctx.services.products.update(id, input),
+    createCategory: (_root, { input }, ctx) => ctx.services.categories.create(ctx.viewer, input),
+    createProduct: (_root, { input }, ctx) => ctx.services.products.create(ctx.viewer, input),
+    updateProduct: (_root, { id, input }, ctx) => ctx.services.products.update(ctx.viewer, id, input),
   },
   Product: {
     __resolveReference: (reference, ctx) => ctx.loaders.productById.load(reference.id),

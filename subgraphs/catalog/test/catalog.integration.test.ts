@@ -1,7 +1,8 @@
 import { MongoClient } from 'mongodb';
 import { counterValue } from '@polystore/platform';
 import { createTestMongo, type TestMongo } from '../../../test-support/mongo';
-import { codes, signedGql as gql, TEST_SIGNING_SECRET } from '../../../test-support/graphql';
+import { ANONYMOUS, type Identity } from '@polystore/platform';
+import { CUSTOMER, codes, signedGql as gql, STAFF, TEST_SIGNING_SECRET } from '../../../test-support/graphql';
 import { createCatalog, type Catalog } from '../src/app';
 import { loadCatalogConfig } from '../src/config';
 import { catalogMigrations } from '../src/migrations';
@@ -26,10 +27,22 @@ const product = (sku: string, overrides: Record<string, unknown> = {}) => ({
   ...overrides,
 });
 
+/** Catalog writes are staff only: the tests below write as staff (the refusals have their own tests). */
+const write = (query: string, variables: Record<string, unknown>) => gql(url, query, variables, STAFF);
+
 async function productCount(): Promise<number> {
+  return (await storeContents()).products.length;
+}
+
+/** Every product and category as the store holds them (read from MongoDB, not through the API). */
+async function storeContents(): Promise<{ products: unknown[]; categories: unknown[] }> {
   const client = await new MongoClient(mongo.url).connect();
   try {
-    return await client.db(mongo.dbName).collection('products').countDocuments();
+    const db = client.db(mongo.dbName);
+    return {
+      products: await db.collection('products').find({}).sort({ _id: 1 }).toArray(),
+      categories: await db.collection('categories').find({}).sort({ _id: 1 }).toArray(),
+    };
   } finally {
     await client.close();
   }
@@ -53,7 +66,7 @@ beforeAll(async () => {
     ['kitchen', 'Kitchen'],
     ['garden', 'Garden'],
   ]) {
-    const created = await gql(url, `mutation($i: CreateCategoryInput!) { createCategory(input: $i) { slug } }`, {
+    const created = await write(`mutation($i: CreateCategoryInput!) { createCategory(input: $i) { slug } }`, {
       i: { slug, name },
     });
     expect(created.errors).toBeUndefined();
@@ -80,9 +93,53 @@ describe('catalog migrations', () => {
   });
 });
 
+describe('who may write the catalog', () => {
+  let guarded = 0;
+  const CATEGORY = `mutation($i: CreateCategoryInput!) { createCategory(input: $i) { slug } }`;
+  const writes = (productId: string) =>
+    [
+      ['createCategory', CATEGORY, { i: { slug: 'intruders', name: 'Intruders' } }],
+      ['createProduct', CREATE, { input: product('INTRUDER-1') }],
+      ['updateProduct', UPDATE, { id: productId, input: { price: { amount: 1, currency: 'EUR' }, stock: 0 } }],
+      // invalid input too: the refusal comes first, before the input says anything
+      [
+        'createProduct (invalid input)',
+        CREATE,
+        { input: product('no spaces', { price: { amount: -1, currency: 'EUR' } }) },
+      ],
+    ] as const;
+
+  it.each<[string, Identity, string]>([
+    ['an anonymous caller', ANONYMOUS, 'UNAUTHENTICATED'],
+    ['a caller claiming the staff role without a signed-in user', { roles: ['staff'] }, 'UNAUTHENTICATED'],
+    ["one of Polystore's own services", { roles: ['service'], service: 'search' }, 'UNAUTHENTICATED'],
+    ['a signed-in customer', CUSTOMER, 'FORBIDDEN'],
+  ])('refuses %s every write with %s, writing nothing', async (_who, identity, code) => {
+    const created = await write(CREATE, { input: product(`GUARD-${++guarded}`) });
+    const productId = created.data!['createProduct'].id as string;
+    const before = await storeContents();
+    for (const [field, query, variables] of writes(productId)) {
+      const res = await gql(url, query, variables, identity);
+      expect([field, codes(res)]).toEqual([field, [code]]);
+      expect(res.data).toBeNull();
+    }
+    expect(await storeContents()).toEqual(before);
+    const now = await gql(url, `query($id: ID!) { product(id: $id) { price { amount } stock version } }`, {
+      id: productId,
+    });
+    expect(now.data).toEqual({ product: { price: { amount: 1999 }, stock: 5, version: 1 } });
+  });
+
+  it('lets a signed-in staff user write', async () => {
+    const res = await write(CATEGORY, { i: { slug: 'staff-made', name: 'Staff made' } });
+    expect(res.errors).toBeUndefined();
+    expect((await storeContents()).categories).toContainEqual(expect.objectContaining({ _id: 'staff-made' }));
+  });
+});
+
 describe('createProduct', () => {
   it('stores a product and returns it with its category', async () => {
-    const res = await gql(url, CREATE, { input: product('MUG-001') });
+    const res = await write(CREATE, { input: product('MUG-001') });
     expect(res.errors).toBeUndefined();
     expect(res.data!['createProduct']).toMatchObject({
       sku: 'MUG-001',
@@ -99,9 +156,9 @@ describe('createProduct', () => {
   });
 
   it('rejects a duplicate sku with CONFLICT and writes nothing', async () => {
-    await gql(url, CREATE, { input: product('DUP-001') });
+    await write(CREATE, { input: product('DUP-001') });
     const before = await productCount();
-    const res = await gql(url, CREATE, { input: product('dup-001', { name: 'Other' }) });
+    const res = await write(CREATE, { input: product('dup-001', { name: 'Other' }) });
     expect(codes(res)).toEqual(['CONFLICT']);
     expect(await productCount()).toBe(before);
   });
@@ -125,7 +182,7 @@ describe('createProduct', () => {
     ],
   ])('rejects %s with BAD_USER_INPUT naming the field, and writes nothing', async (_what, overrides, field) => {
     const before = await productCount();
-    const res = await gql(url, CREATE, {
+    const res = await write(CREATE, {
       input: product(`BAD-${Math.random().toString(36).slice(2, 8).toUpperCase()}`, overrides),
     });
     expect(codes(res)).toEqual(['BAD_USER_INPUT']);
@@ -146,14 +203,14 @@ describe('createProduct', () => {
     ['an unknown currency', product('CURRENCY-1', { price: { amount: 10, currency: 'XYZ' } })],
   ])('rejects %s before any resolver runs, and writes nothing', async (_what, input) => {
     const before = await productCount();
-    const res = await gql(url, CREATE, { input });
+    const res = await write(CREATE, { input });
     expect(codes(res)).toEqual(['BAD_USER_INPUT']);
     expect(await productCount()).toBe(before);
   });
 
   it('rejects an unknown category with NOT_FOUND and writes nothing', async () => {
     const before = await productCount();
-    const res = await gql(url, CREATE, { input: product('CAT-404', { category: 'no-such-category' }) });
+    const res = await write(CREATE, { input: product('CAT-404', { category: 'no-such-category' }) });
     expect(codes(res)).toEqual(['NOT_FOUND']);
     expect(await productCount()).toBe(before);
   });
@@ -161,29 +218,29 @@ describe('createProduct', () => {
 
 describe('updateProduct', () => {
   it('changes the given fields and bumps the version', async () => {
-    const created = await gql(url, CREATE, { input: product('UPD-001') });
+    const created = await write(CREATE, { input: product('UPD-001') });
     const id = created.data!['createProduct'].id;
-    const res = await gql(url, UPDATE, { id, input: { name: 'Renamed', price: { amount: 2500, currency: 'EUR' } } });
+    const res = await write(UPDATE, { id, input: { name: 'Renamed', price: { amount: 2500, currency: 'EUR' } } });
     expect(res.errors).toBeUndefined();
     expect(res.data!['updateProduct']).toMatchObject({ name: 'Renamed', version: 2, price: { amount: 2500 } });
   });
 
   it('rejects a stale expectedVersion with CONFLICT and keeps the newer data', async () => {
-    const created = await gql(url, CREATE, { input: product('UPD-002') });
+    const created = await write(CREATE, { input: product('UPD-002') });
     const id = created.data!['createProduct'].id;
-    await gql(url, UPDATE, { id, input: { name: 'First edit', expectedVersion: 1 } });
-    const stale = await gql(url, UPDATE, { id, input: { name: 'Second edit', expectedVersion: 1 } });
+    await write(UPDATE, { id, input: { name: 'First edit', expectedVersion: 1 } });
+    const stale = await write(UPDATE, { id, input: { name: 'Second edit', expectedVersion: 1 } });
     expect(codes(stale)).toEqual(['CONFLICT']);
     const now = await gql(url, `query($id: ID!) { product(id: $id) { name version } }`, { id });
     expect(now.data).toEqual({ product: { name: 'First edit', version: 2 } });
   });
 
   it('answers NOT_FOUND for an unknown id and BAD_USER_INPUT for a malformed one', async () => {
-    const unknown = await gql(url, UPDATE, { id: '0190a0b0-0000-7000-8000-000000000000', input: { name: 'x' } });
+    const unknown = await write(UPDATE, { id: '0190a0b0-0000-7000-8000-000000000000', input: { name: 'x' } });
     expect(codes(unknown)).toEqual(['NOT_FOUND']);
-    const malformed = await gql(url, UPDATE, { id: 'not-a-uuid', input: { name: 'x' } });
+    const malformed = await write(UPDATE, { id: 'not-a-uuid', input: { name: 'x' } });
     expect(codes(malformed)).toEqual(['BAD_USER_INPUT']);
-    const empty = await gql(url, UPDATE, { id: '0190a0b0-0000-7000-8000-000000000000', input: {} });
+    const empty = await write(UPDATE, { id: '0190a0b0-0000-7000-8000-000000000000', input: {} });
     expect(codes(empty)).toEqual(['BAD_USER_INPUT']);
   });
 });
@@ -195,7 +252,7 @@ describe('products connection', () => {
 
   beforeAll(async () => {
     for (let i = 0; i < 12; i++) {
-      const res = await gql(url, CREATE, {
+      const res = await write(CREATE, {
         input: product(`PAGE-${String(i).padStart(3, '0')}`, {
           category: 'garden',
           price: { amount: 1000 + (i % 4) * 100, currency: 'EUR' },
@@ -259,6 +316,16 @@ describe('products connection', () => {
     const newest: any = await gql(url, PAGE, { first: 1 });
     const cursor = newest.data.products.pageInfo.endCursor;
     expect(codes(await gql(url, PAGE, { s: 'PRICE_ASC', after: cursor }))).toEqual(['BAD_USER_INPUT']);
+    // same length, other kind of key: a name is not a price (found by e2e/string-inputs' fuzz)
+    const byName: any = await gql(url, PAGE, { s: 'NAME_ASC', first: 1 });
+    const byPrice: any = await gql(url, PAGE, { s: 'PRICE_ASC', first: 1 });
+    for (const [s, after] of [
+      ['PRICE_ASC', byName.data.products.pageInfo.endCursor],
+      ['PRICE_DESC', byName.data.products.pageInfo.endCursor],
+      ['NAME_ASC', byPrice.data.products.pageInfo.endCursor],
+    ]) {
+      expect([s, codes(await gql(url, PAGE, { s, after }))]).toEqual([s, ['BAD_USER_INPUT']]);
+    }
     expect(codes(await gql(url, PAGE, { first: 101 }))).toEqual(['BAD_USER_INPUT']);
   });
 });
@@ -267,7 +334,7 @@ describe('entity references', () => {
   it('resolves any number of Product references with one find on the store', async () => {
     const ids: string[] = [];
     for (let i = 0; i < 7; i++) {
-      const res = await gql(url, CREATE, { input: product(`REF-${i}`) });
+      const res = await write(CREATE, { input: product(`REF-${i}`) });
       ids.push(res.data!['createProduct'].id);
     }
     const before = await counterValue(catalog.metrics.registry, 'store_commands_total', {
@@ -297,7 +364,7 @@ describe('productsByIds', () => {
   it('answers in the order asked, null where there is none, with one find', async () => {
     const ids: string[] = [];
     for (let i = 0; i < 3; i++)
-      ids.push((await gql(url, CREATE, { input: product(`BYID-${i}`) })).data!['createProduct'].id);
+      ids.push((await write(CREATE, { input: product(`BYID-${i}`) })).data!['createProduct'].id);
     const unknown = '0190a0b0-0000-7000-8000-0000000000aa';
     const before = await counterValue(catalog.metrics.registry, 'store_commands_total', {
       store: 'mongodb',

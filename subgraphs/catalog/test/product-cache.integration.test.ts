@@ -1,7 +1,7 @@
 import { createMetrics, counterValue, createRedis } from '@polystore/platform';
 import type { Redis } from 'ioredis';
 import { createTestMongo, type TestMongo } from '../../../test-support/mongo';
-import { signedGql as gql, TEST_SIGNING_SECRET } from '../../../test-support/graphql';
+import { signedGql as gql, STAFF, TEST_SIGNING_SECRET } from '../../../test-support/graphql';
 import { requireVar, stackEnv } from '../../../test-support/stack-env';
 import { createCatalog, type Catalog } from '../src/app';
 import { loadCatalogConfig } from '../src/config';
@@ -39,7 +39,8 @@ beforeAll(async () => {
   mongo = await createTestMongo();
   [a, urlA] = await start();
   [b, urlB] = await start();
-  await gql(urlA, `mutation { createCategory(input: { slug: "tea", name: "Tea" }) { slug } }`);
+  // catalog writes are staff only
+  await gql(urlA, `mutation { createCategory(input: { slug: "tea", name: "Tea" }) { slug } }`, {}, STAFF);
 });
 afterAll(async () => {
   await Promise.all([a?.stop(), b?.stop()]);
@@ -47,9 +48,12 @@ afterAll(async () => {
 });
 
 async function createProduct(sku: string, stock = 10): Promise<string> {
-  const res = await gql(urlA, `mutation($i: CreateProductInput!) { createProduct(input: $i) { id } }`, {
-    i: { sku, name: `Tea ${sku}`, price: { amount: 500, currency: 'EUR' }, category: 'tea', stock },
-  });
+  const res = await gql(
+    urlA,
+    `mutation($i: CreateProductInput!) { createProduct(input: $i) { id } }`,
+    { i: { sku, name: `Tea ${sku}`, price: { amount: 500, currency: 'EUR' }, category: 'tea', stock } },
+    STAFF,
+  );
   expect(res.errors).toBeUndefined();
   return res.data!['createProduct'].id;
 }
@@ -103,9 +107,12 @@ describe('the product cache', () => {
     expect((await gql(urlB, ENTITIES, { r: [{ __typename: 'Product', id }] })).data!['_entities'][0].availability).toBe(
       'LOW_STOCK',
     );
-    await gql(urlA, `mutation($id: ID!) { updateProduct(id: $id, input: { stock: 0, name: "Renamed" }) { version } }`, {
-      id,
-    });
+    await gql(
+      urlA,
+      `mutation($id: ID!) { updateProduct(id: $id, input: { stock: 0, name: "Renamed" }) { version } }`,
+      { id },
+      STAFF,
+    );
     expect((await gql(urlA, ENTITIES, { r: [{ __typename: 'Product', id }] })).data!['_entities'][0]).toMatchObject({
       name: 'Renamed',
       version: 2,

@@ -1,10 +1,12 @@
 import type { Redis } from 'ioredis';
 
-/** A signed-in session as accounts keeps it. Only a hash of the refresh secret is stored. */
+/**
+ * A signed-in session as accounts keeps it. Only a hash of the refresh secret is stored, and no
+ * roles: they are the user's, read from PostgreSQL whenever a token is issued.
+ */
 export interface SessionRecord {
   id: string;
   userId: string;
-  roles: string[];
   /** sha256 of the current refresh secret (base64url) */
   secretHash: string;
   /** sha256 of the secret it replaced, accepted for a short grace after a rotation */
@@ -51,7 +53,6 @@ export class SessionRepository {
       .del(key)
       .hset(key, {
         userId: session.userId,
-        roles: session.roles.join(','),
         secretHash: session.secretHash,
         createdAt: String(session.createdAt),
         expiresAt: String(session.expiresAt),
@@ -69,7 +70,6 @@ export class SessionRepository {
     return {
       id,
       userId: hash['userId'],
-      roles: hash['roles'] ? hash['roles'].split(',') : [],
       secretHash: hash['secretHash'],
       previousSecretHash: hash['previousSecretHash'],
       rotatedAt: hash['rotatedAt'] ? Number(hash['rotatedAt']) : undefined,

@@ -1,6 +1,7 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import { AppError, ErrorCode, parseInput, Role, type Identity, type SessionGrant } from '@polystore/platform';
+import { AppError, ErrorCode, parseInput, type Identity, type SessionGrant } from '@polystore/platform';
+import type { RoleService } from '../role/role.service';
 import { hashPassword, verifyPassword } from '../user/password';
 import type { UserRecord, UserRepository } from '../user/user.repository';
 import type { SessionRecord, SessionRepository } from './session.repository';
@@ -15,9 +16,6 @@ const signInInput = z.object({
     .transform((email) => email.toLowerCase()),
   password: z.string().min(1, 'must not be empty').max(128, 'must be at most 128 characters'),
 });
-
-/** Every signed-in user has this role; others (admin) are granted by hand. */
-export const CUSTOMER_ROLE = Role.CUSTOMER;
 
 /** After a rotation the previous refresh secret still works this long (parallel requests of one browser). */
 export const ROTATION_GRACE_MS = 30_000;
@@ -48,6 +46,7 @@ export class SessionService {
     private readonly tokens: TokenIssuer,
     private readonly throttle: SignInThrottle,
     private readonly options: SessionOptions,
+    private readonly roles: Pick<RoleService, 'sessionRoles'>,
   ) {}
 
   /**
@@ -78,18 +77,18 @@ export class SessionService {
     } else if (previous) {
       sessionId = randomUUID();
     }
+    const roles = await this.roles.sessionRoles(credentials.user.id);
     const secret = newSecret();
     const session: SessionRecord = {
       id: sessionId,
       userId: credentials.user.id,
-      roles: [CUSTOMER_ROLE],
       secretHash: hashSecret(secret),
       // strictly after any revocation of this id, so the new session's tokens are not refused
       createdAt: now + (revoked.length ? 1 : 0),
       expiresAt: now + this.options.maxTtlMs,
     };
     await this.sessions.create(session, this.idleTtl(session, now), this.options.maxTtlMs);
-    const issued = await this.issue(session, now, secret);
+    const issued = await this.issue(session, roles, now, secret);
     return { user: credentials.user, grant: { issued, ...(revoked.length ? { revoked } : {}) } };
   }
 
@@ -126,6 +125,8 @@ export class SessionService {
     }
     const presented = hashSecret(secret);
     if (sameHash(presented, session.secretHash)) {
+      // read before the secret rotates: a failure here leaves the session as it was
+      const roles = await this.roles.sessionRoles(session.userId);
       const next = newSecret();
       const outcome = await this.sessions.rotate(
         sessionId,
@@ -134,7 +135,7 @@ export class SessionService {
         now,
         this.idleTtl(session, now),
       );
-      if (outcome === 'rotated') return { ok: true, grant: { issued: await this.issue(session, now, next) } };
+      if (outcome === 'rotated') return { ok: true, grant: { issued: await this.issue(session, roles, now, next) } };
       if (outcome === 'gone') return { ok: false, grant: {} };
       // another request rotated it a moment ago: fall through to the grace check with fresh state
       return this.refresh(sessionId, secret, now);
@@ -144,15 +145,23 @@ export class SessionService {
       sameHash(presented, session.previousSecretHash) &&
       session.rotatedAt !== undefined &&
       now - session.rotatedAt <= ROTATION_GRACE_MS;
-    if (inGrace) return { ok: true, grant: { issued: await this.issue(session, now) } };
+    if (inGrace) {
+      const roles = await this.roles.sessionRoles(session.userId);
+      return { ok: true, grant: { issued: await this.issue(session, roles, now) } };
+    }
     await this.sessions.delete(sessionId, session.userId);
     return { ok: false, grant: { revoked: [{ sessionId, at: now }] } };
   }
 
-  private async issue(session: SessionRecord, now: number, secret?: string) {
+  /**
+   * A new access token. Its roles are the user's as accounts' database holds them when it is issued
+   * (at sign-in and at every refresh), so a grant or revoke reaches a signed-in user with the next
+   * refresh, at most one access-token lifetime later (docs/adr/0011-roles-and-staff-writes.md).
+   */
+  private async issue(session: SessionRecord, roles: string[], now: number, secret?: string) {
     const accessExpiresAt = Math.min(now + this.options.accessTokenTtlMs, session.expiresAt);
     const accessToken = await this.tokens.sign(
-      { sub: session.userId, sid: session.id, roles: session.roles, sct: session.createdAt },
+      { sub: session.userId, sid: session.id, roles, sct: session.createdAt },
       accessExpiresAt,
       now,
     );

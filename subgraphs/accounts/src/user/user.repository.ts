@@ -35,6 +35,10 @@ export class UserRepository {
     return this.db.user.findMany({ where: { id: { in: [...ids] } }, select: PUBLIC_FIELDS });
   }
 
+  findByEmail(email: string): Promise<UserRecord | null> {
+    return this.db.user.findUnique({ where: { email }, select: PUBLIC_FIELDS });
+  }
+
   /** For sign-in only: the user and their password hash. */
   async findCredentialsByEmail(email: string): Promise<{ user: UserRecord; passwordHash: string } | null> {
     const row = await this.db.user.findUnique({ where: { email }, select: { ...PUBLIC_FIELDS, passwordHash: true } });

@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import { conflict, parseInput } from '@polystore/platform';
+import { conflict, parseInput, requireStaff, type Identity } from '@polystore/platform';
 import type { CategoryDoc } from '../models';
 import { createCategoryInput } from '../product/product.inputs';
 import { SlugTakenError, type CategoryRepository } from './category.repository';
@@ -19,7 +19,9 @@ export class CategoryService {
     this.cache = new LRUCache({ max: 1, ttl: Math.max(1, ttlSeconds) * 1000 });
   }
 
-  async create(raw: unknown): Promise<CategoryDoc> {
+  /** Staff only (UNAUTHENTICATED, FORBIDDEN): checked before the input is read or the store touched. */
+  async create(viewer: Identity, raw: unknown): Promise<CategoryDoc> {
+    requireStaff(viewer, 'Only staff can create categories');
     const input = parseInput(createCategoryInput, raw);
     try {
       const created = await this.repository.insert({

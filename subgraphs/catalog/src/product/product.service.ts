@@ -6,7 +6,9 @@ import {
   encodeCursor,
   notFound,
   parseInput,
+  requireStaff,
   toConnection,
+  type Identity,
 } from '@polystore/platform';
 import { z } from 'zod';
 import type { CategoryService } from '../category/category.service';
@@ -29,6 +31,11 @@ import {
 } from './product.repository';
 
 const cursorShape = z.union([z.tuple([z.string()]), z.tuple([z.union([z.string(), z.number()]), z.string()])]);
+/** Whether a decoded cursor is what sortKeyOf makes for `sort`: [id], [price, id] or [name key, id]. */
+const fitsSort = (key: readonly unknown[], sort: ProductSort) =>
+  sort === 'NEWEST'
+    ? key.length === 1
+    : key.length === 2 && typeof key[0] === (sort === 'NAME_ASC' ? 'string' : 'number');
 
 export interface ProductPage {
   edges: { cursor: string; node: ProductDoc }[];
@@ -37,7 +44,10 @@ export interface ProductPage {
   filter: ProductFilter;
 }
 
-/** Catalog rules: validation, currency, category existence, sku uniqueness, versions. */
+/**
+ * Catalog rules: who may write (staff only), validation, currency, category existence, sku
+ * uniqueness, versions.
+ */
 export class ProductService {
   constructor(
     private readonly products: ProductRepository,
@@ -46,7 +56,9 @@ export class ProductService {
     private readonly cache: ProductCache,
   ) {}
 
-  async create(raw: unknown): Promise<ProductDoc> {
+  /** Staff only (UNAUTHENTICATED, FORBIDDEN): checked before the input is read or the store touched. */
+  async create(viewer: Identity, raw: unknown): Promise<ProductDoc> {
+    requireStaff(viewer, 'Only staff can create products');
     const input = parseInput(createProductInput, raw);
     this.checkCurrency(input.price.currency);
     await this.checkCategory(input.category);
@@ -68,7 +80,9 @@ export class ProductService {
     }
   }
 
-  async update(rawId: unknown, raw: unknown): Promise<ProductDoc> {
+  /** Staff only, like create. */
+  async update(viewer: Identity, rawId: unknown, raw: unknown): Promise<ProductDoc> {
+    requireStaff(viewer, 'Only staff can change products');
     const id = parseInput(z.uuid({ message: 'must be a UUID' }), rawId, 'id');
     const input = parseInput(updateProductInput, raw);
     if (input.price) this.checkCurrency(input.price.currency);
@@ -99,7 +113,7 @@ export class ProductService {
       'arguments',
     );
     const afterKey = after ? [...decodeCursor(after, cursorShape)] : undefined;
-    if (afterKey && afterKey.length !== (sort === 'NEWEST' ? 1 : 2)) {
+    if (afterKey && !fitsSort(afterKey, sort)) {
       throw badUserInput('Invalid cursor', [{ field: 'after', message: 'cursor belongs to another sort order' }]);
     }
     const rows = await this.products.page(filter, sort, first + 1, afterKey);

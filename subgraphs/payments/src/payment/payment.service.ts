@@ -4,13 +4,12 @@ import {
   badUserInput,
   conflict,
   ErrorCode,
-  forbidden,
   type Identity,
-  isStaff,
   type Logger,
   mayActFor,
   notFound,
   parseInput,
+  requireStaff,
   requireUser,
   verifyCheckoutToken,
 } from '@polystore/platform';
@@ -181,7 +180,7 @@ export class PaymentService {
   }
 
   async capture(viewer: Identity, raw: unknown): Promise<PaymentRecord> {
-    const callerId = this.requireStaff(viewer);
+    const callerId = requireStaff(viewer, 'Only staff can capture or refund payments');
     const input = parseInput(captureInput, raw);
     return this.idempotent({
       operation: 'capture',
@@ -224,7 +223,7 @@ export class PaymentService {
   }
 
   async refund(viewer: Identity, raw: unknown): Promise<PaymentRecord> {
-    const callerId = this.requireStaff(viewer);
+    const callerId = requireStaff(viewer, 'Only staff can capture or refund payments');
     const input = parseInput(refundInput, raw);
     let amount = 0;
     return this.idempotent({
@@ -301,12 +300,6 @@ export class PaymentService {
         return (await this.payments.find(paymentId))!;
       },
     });
-  }
-
-  private requireStaff(viewer: Identity): string {
-    const callerId = requireUser(viewer);
-    if (!isStaff(viewer)) throw forbidden('Only staff can capture or refund payments');
-    return callerId;
   }
 
   /** End an authorization attempt without a charge: the payment, the ledger entry and the error, together. */

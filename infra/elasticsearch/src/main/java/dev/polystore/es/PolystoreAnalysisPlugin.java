@@ -59,10 +59,10 @@ import java.util.function.IntPredicate;
 import java.util.function.Supplier;
 
 /**
- * Polystore's stand-in for the Elasticsearch "analysis-common" module, which Elastic does not
- * publish to Maven Central for 8.x. It registers, under the same names and with the same
- * parameters/defaults as the real module, the subset of analysis components Polystore uses,
- * built directly on Lucene's lucene-analysis-common (already a dependency of the ES server jar).
+ * Polystore launcher code. A stand-in for Elasticsearch's "analysis-common" module, which Elastic
+ * does not publish on Maven Central for 8.x: the subset of its analysis components Polystore
+ * uses, under the same names, parameters and defaults, built on Lucene's own
+ * lucene-analysis-common (Apache-2.0, already a dependency of the server jar).
  *
  * Tokenizers:    edge_ngram, ngram (min_gram, max_gram, token_chars, custom_token_chars),
  *                whitespace (max_token_length), keyword, letter
@@ -71,8 +71,20 @@ import java.util.function.Supplier;
  *                edge_ngram, ngram (min_gram, max_gram, preserve_original), trim, truncate (length)
  * Char filters:  html_strip
  * Analyzers:     english, simple, whitespace
- * Anything else fails at index creation with ES's normal "unknown ... type" error, exactly as a real
- * node without that component would, so mappings never silently degrade.
+ * Anything else fails at index creation with Elasticsearch's own "unknown ... type" error, as on a
+ * real node without that component, so mappings never silently degrade.
+ *
+ * <p>Where it comes from: the component names, their parameters and defaults, the
+ * index.max_ngram_diff check and the stemmer language names are those of the analysis-common
+ * module (its reference documentation and {@code org.elasticsearch.analysis.common.CommonAnalysisPlugin}
+ * with its factories, e.g. {@code NGramTokenizerFactory}, {@code LowerCaseTokenFilterFactory},
+ * {@code StemmerTokenFilterFactory}; elastic/elasticsearch v8.14.3, Elastic License 2.0 / SSPL v1),
+ * because an index definition must mean the same here as on a real node. Overriding
+ * {@code isTokenChar} of Lucene's n-gram tokenizers is Lucene's extension point for token_chars,
+ * and the pre-configured entries are one API call each (name, whether multi-term queries use it,
+ * the Lucene class), so those lines necessarily read like the module's own registrations.
+ * The code is our own: one plugin class of small lambdas instead of a factory class per
+ * component, and our own error messages.
  */
 public class PolystoreAnalysisPlugin extends Plugin implements AnalysisPlugin {
 
@@ -95,7 +107,7 @@ public class PolystoreAnalysisPlugin extends Plugin implements AnalysisPlugin {
         });
         m.put("ngram", (idx, env, name, s) -> {
             int min = s.getAsInt("min_gram", 1), max = s.getAsInt("max_gram", 2);
-            checkNgramDiff(idx, "NGram Tokenizer", min, max);
+            checkNgramDiff(idx, "ngram tokenizer", min, max);
             IntPredicate tokenChar = tokenChars(s);
             return TokenizerFactory.newFactory(name, () -> tokenChar == null
                 ? new NGramTokenizer(min, max)
@@ -152,25 +164,24 @@ public class PolystoreAnalysisPlugin extends Plugin implements AnalysisPlugin {
                 case "custom" -> {
                     String chars = s.get("custom_token_chars");
                     if (chars == null) {
-                        throw new IllegalArgumentException("Token type: [custom] requires setting [custom_token_chars]");
+                        throw new IllegalArgumentException("token_chars [custom] needs the custom_token_chars setting");
                     }
                     yield c -> chars.codePoints().anyMatch(x -> x == c);
                 }
-                default -> throw new IllegalArgumentException("Unknown token type: '" + cls
-                    + "', must be one of [letter, digit, whitespace, punctuation, symbol, custom]");
+                default -> throw new IllegalArgumentException("token_chars [" + cls
+                    + "] is none of letter, digit, whitespace, punctuation, symbol, custom");
             };
             p = p.or(next);
         }
         return p;
     }
 
-    /** Enforces index.max_ngram_diff (default 1) like ES does, so settings that pass here also pass on a real cluster. */
+    /** Refuses what a real node refuses: an ngram wider than index.max_ngram_diff (default 1) allows. */
     private static void checkNgramDiff(IndexSettings idx, String what, int min, int max) {
         int allowed = idx.getMaxNgramDiff();
         if (max - min > allowed) {
-            throw new IllegalArgumentException("The difference between max_gram and min_gram in " + what
-                + " must be less than or equal to: [" + allowed + "] but was [" + (max - min)
-                + "]. This limit can be set by changing the [" + IndexSettings.MAX_NGRAM_DIFF_SETTING.getKey() + "] index level setting.");
+            throw new IllegalArgumentException(what + ": max_gram - min_gram is " + (max - min) + ", more than the index allows ("
+                + IndexSettings.MAX_NGRAM_DIFF_SETTING.getKey() + " = " + allowed + ")");
         }
     }
 
@@ -189,7 +200,7 @@ public class PolystoreAnalysisPlugin extends Plugin implements AnalysisPlugin {
                     case "greek" -> GreekLowerCaseFilter::new;
                     case "irish" -> IrishLowerCaseFilter::new;
                     case "turkish" -> TurkishLowerCaseFilter::new;
-                    default -> throw new IllegalArgumentException("language [" + lang + "] not support for lower case");
+                    default -> throw new IllegalArgumentException("lowercase filter: language [" + lang + "] is not greek, irish or turkish");
                 };
             }
             return normalizing(name, f);
@@ -222,7 +233,7 @@ public class PolystoreAnalysisPlugin extends Plugin implements AnalysisPlugin {
         });
         m.put("ngram", (idx, env, name, s) -> {
             int min = s.getAsInt("min_gram", 1), max = s.getAsInt("max_gram", 2);
-            checkNgramDiff(idx, "NGram Token Filter", min, max);
+            checkNgramDiff(idx, "ngram token filter", min, max);
             boolean preserve = s.getAsBoolean("preserve_original", false);
             return plain(name, ts -> new NGramTokenFilter(ts, min, max, preserve));
         });

@@ -3,7 +3,7 @@ package dev.polystore.es;
 import org.elasticsearch.common.logging.LogConfigurator;
 import org.elasticsearch.common.settings.Settings;
 import org.elasticsearch.env.Environment;
-import org.elasticsearch.node.ClasspathPluginsNode;
+import org.elasticsearch.node.ClasspathNode;
 import org.elasticsearch.node.InternalSettingsPreparer;
 import org.elasticsearch.node.Node;
 import org.elasticsearch.plugins.Plugin;
@@ -26,6 +26,15 @@ import java.util.concurrent.TimeUnit;
  * security (the x-pack security plugin is simply not on the classpath).
  * Prints "POLYSTORE_ES_READY http://127.0.0.1:PORT" once the HTTP endpoint is up; SIGTERM/SIGINT
  * close the node cleanly.
+ *
+ * <p>Polystore launcher code. Where it comes from: it takes the place of Elasticsearch's own
+ * entry point ({@code org.elasticsearch.bootstrap.Elasticsearch} with the server CLI, which a
+ * distribution runs) and goes through the same public steps the test framework's
+ * {@code org.elasticsearch.node.MockNode} does for an in-JVM node: settings, then
+ * {@code InternalSettingsPreparer.prepareEnvironment}, then a {@link Node} built by
+ * {@link ClasspathNode}, {@code start()}, and {@code close()}/{@code awaitClose()} on shutdown
+ * (elastic/elasticsearch v8.14.3, Elastic License 2.0 / SSPL v1). Those calls are the 8.14.3
+ * API; the argument handling, settings, logging set-up and shutdown are written here.
  */
 public final class PolystoreEs {
 
@@ -85,7 +94,7 @@ public final class PolystoreEs {
         CountDownLatch stopped = new CountDownLatch(1);
         Node node = null;
         try {
-            node = new ClasspathPluginsNode(env, PLUGINS);
+            node = ClasspathNode.create(env, PLUGINS);
             final Node started = node;
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 try {
