@@ -73,7 +73,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
   const measured: Record<string, unknown>[] = [];
 
   beforeAll(async () => {
-    for (const name of [...NAMES, 'gateway'] as Name[]) ports[name] = await freePort();
+    const metricsPorts: Record<string, string> = {};
+    for (const name of [...NAMES, 'gateway'] as Name[]) {
+      ports[name] = await freePort();
+      metricsPorts[`${name.toUpperCase()}_METRICS_PORT`] = String(await freePort());
+    }
     url = `http://127.0.0.1:${ports.gateway}/graphql`;
     product = spawn(process.execPath, [path.join(ROOT, 'tools/dist/run-services.js')], {
       cwd: ROOT,
@@ -83,6 +87,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
         ...Object.fromEntries(
           Object.entries(ports).map(([name, port]) => [`${name.toUpperCase()}_PORT`, String(port)]),
         ),
+        ...metricsPorts,
         POLYSTORE_QUIET: '1',
         POLYSTORE_LOG_DIR: logDir,
         LOG_LEVEL: 'warn',

@@ -4,7 +4,7 @@
  * (never one service into another's store).
  *   --products N --users N   sample size (default 1,200 products, 300 users)
  */
-import { Progress, Role, createLogger, createMetrics, createRedis } from '@polystore/platform';
+import { Progress, Role, createMetrics, createRedis } from '@polystore/platform';
 import { createDb as createAccountsDb } from '@polystore/accounts/dist/db';
 import { createRoleService } from '@polystore/accounts/dist/role/role.service';
 import { writeAccountsSample } from '@polystore/accounts/dist/seed';
@@ -70,7 +70,6 @@ export async function seed(size: SampleSize, targets: SeedTargets): Promise<Samp
   const started = Date.now();
   const sample = generateSample(size);
   const metrics = createMetrics('seed');
-  const logger = createLogger('seed', 'warn');
   const currency = targets.currency ?? 'EUR';
   const report = (label: string, result: 'written' | 'not-empty', progress: Progress) => {
     if (result === 'written') progress.finish();
@@ -90,7 +89,7 @@ export async function seed(size: SampleSize, targets: SeedTargets): Promise<Samp
     await connection.close();
   }
 
-  const { db: accounts } = createAccountsDb({ url: targets.accountsUrl, poolSize: 2, metrics, logger });
+  const accounts = createAccountsDb({ url: targets.accountsUrl, poolSize: 2, metrics });
   try {
     const users = [...sample.users, sample.staff];
     const progress = new Progress('accounts: users', users.length);
@@ -113,7 +112,7 @@ export async function seed(size: SampleSize, targets: SeedTargets): Promise<Samp
   }
 
   if (targets.ordersUrl) {
-    const { db: orders } = createOrdersDb({ url: targets.ordersUrl, poolSize: 2, metrics, logger });
+    const orders = createOrdersDb({ url: targets.ordersUrl, poolSize: 2, metrics });
     try {
       const progress = new Progress('orders: orders', sample.orders.length);
       report('orders', await writeOrdersSample(orders, sample.orders, currency, (n) => progress.tick(n)), progress);
@@ -123,7 +122,7 @@ export async function seed(size: SampleSize, targets: SeedTargets): Promise<Samp
   }
 
   if (targets.paymentsUrl) {
-    const { db: payments } = createPaymentsDb({ url: targets.paymentsUrl, poolSize: 2, metrics, logger });
+    const payments = createPaymentsDb({ url: targets.paymentsUrl, poolSize: 2, metrics });
     try {
       const progress = new Progress('payments: payments', sample.payments.length);
       const result = await writePaymentsSample(payments, sample.payments, currency, (n) => progress.tick(n));

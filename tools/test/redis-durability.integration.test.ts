@@ -111,7 +111,6 @@ function talk(host: string, port: number, commands: string[]): Promise<string[]>
       const session: SessionRecord = {
         id: randomUUID(),
         userId: randomUUID(),
-        roles: i % 2 ? ['staff'] : [],
         secretHash: `hash-${tag}-${i}`,
         createdAt: now,
         expiresAt: now + 3600_000,

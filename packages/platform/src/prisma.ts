@@ -1,5 +1,5 @@
 import { PrismaPg } from '@prisma/adapter-pg';
-import type { Logger } from './logger';
+import { createLogger, type Logger } from './logger';
 import type { ServiceMetrics } from './metrics';
 import { StoreGuard } from './store-guard';
 
@@ -86,25 +86,31 @@ export function instrumentPrisma(
     $on(event: 'query', listener: (event: { query: string }) => void): unknown;
     $queryRaw(query: TemplateStringsArray): PromiseLike<unknown>;
   },
-  deps: { logger: Logger; metrics: ServiceMetrics },
+  deps: { logger?: Logger; metrics: ServiceMetrics },
 ): StoreGuard {
   prisma.$on('query', countQueries(deps.metrics));
   return new StoreGuard({
     store: 'postgres',
     isUnavailable: isPostgresUnavailable,
     probe: async () => prisma.$queryRaw`SELECT 1`,
-    ...deps,
+    // a command-line tool passes none: its outages are its own errors
+    logger: deps.logger ?? createLogger('postgres', 'warn'),
+    metrics: deps.metrics,
   });
 }
 
 /**
  * A Prisma client extension (`client.$extends(guardedQueries(guard))`) sending every query through
  * the guard — model operations and raw SQL, inside transactions too: refused at once while
- * PostgreSQL is known down, and SERVICE_UNAVAILABLE when it cannot be reached.
+ * PostgreSQL is known down, and SERVICE_UNAVAILABLE when it cannot be reached. The extended
+ * client's `$storeGuard()` is the guard (for the service's /readyz and its error mapping).
  */
 export function guardedQueries(guard: StoreGuard) {
   return {
     name: 'store-guard',
+    client: {
+      $storeGuard: () => guard,
+    },
     query: {
       $allOperations({ args, query }: { args: unknown; query: (args: unknown) => Promise<unknown> }) {
         return guard.run(() => query(args));

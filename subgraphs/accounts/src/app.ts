@@ -42,12 +42,7 @@ export async function createAccounts(
 ): Promise<Accounts> {
   const logger = deps.logger ?? createLogger('accounts', config.LOG_LEVEL);
   const metrics = createMetrics('accounts');
-  const { db, guard: postgres } = createDb({
-    url: config.ACCOUNTS_DATABASE_URL,
-    poolSize: config.ACCOUNTS_DB_POOL_SIZE,
-    metrics,
-    logger,
-  });
+  const db = createDb({ url: config.ACCOUNTS_DATABASE_URL, poolSize: config.ACCOUNTS_DB_POOL_SIZE, metrics, logger });
   const userRepository = new UserRepository(db);
   const wishlistRepository = new WishlistRepository(db);
   const roles = new RoleService(userRepository, new RoleRepository(db));
@@ -98,7 +93,7 @@ export async function createAccounts(
       services,
       sessionGrants: new SessionGrants(req.res),
     }),
-    stores: [postgres],
+    stores: [db.$storeGuard()],
     readiness: { redis: () => redis.ping() },
     logger,
     metrics,

@@ -8,11 +8,13 @@ import {
 } from '@polystore/platform';
 import { PrismaClient } from './generated/prisma/client';
 
-export type Db = ReturnType<typeof createDb>['db'];
+export type Db = ReturnType<typeof createDb>;
 
-/** Prisma on the pg driver adapter: every statement counted, and sent through the store's guard. */
-export function createDb(options: { url: string; poolSize: number; metrics: ServiceMetrics; logger: Logger }) {
+/**
+ * Prisma on the pg driver adapter: every statement counted, and sent through the guard of the
+ * store (`db.$storeGuard()`), which logs its outages to `logger`.
+ */
+export function createDb(options: { url: string; poolSize: number; metrics: ServiceMetrics; logger?: Logger }) {
   const prisma = new PrismaClient({ adapter: pgAdapter(options), log: QUERY_EVENTS });
-  const guard = instrumentPrisma(prisma, options);
-  return { db: prisma.$extends(guardedQueries(guard)), guard };
+  return prisma.$extends(guardedQueries(instrumentPrisma(prisma, options)));
 }

@@ -31,12 +31,7 @@ export async function createOrders(
 ): Promise<Orders> {
   const logger = deps.logger ?? createLogger('orders', config.LOG_LEVEL);
   const metrics = createMetrics('orders');
-  const { db, guard: postgres } = createDb({
-    url: config.ORDERS_DATABASE_URL,
-    poolSize: config.ORDERS_DB_POOL_SIZE,
-    metrics,
-    logger,
-  });
+  const db = createDb({ url: config.ORDERS_DATABASE_URL, poolSize: config.ORDERS_DB_POOL_SIZE, metrics, logger });
   const orderRepository = new OrderRepository(db);
   const products =
     deps.products ??
@@ -61,7 +56,7 @@ export async function createOrders(
       loaders: createLoaders(orderRepository),
       services,
     }),
-    stores: [postgres],
+    stores: [db.$storeGuard()],
     logger,
     metrics,
     config,

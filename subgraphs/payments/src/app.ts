@@ -43,12 +43,7 @@ export async function createPayments(
 ): Promise<Payments> {
   const logger = deps.logger ?? createLogger('payments', config.LOG_LEVEL);
   const metrics = createMetrics('payments');
-  const { db, guard: postgres } = createDb({
-    url: config.PAYMENTS_DATABASE_URL,
-    poolSize: config.PAYMENTS_DB_POOL_SIZE,
-    metrics,
-    logger,
-  });
+  const db = createDb({ url: config.PAYMENTS_DATABASE_URL, poolSize: config.PAYMENTS_DB_POOL_SIZE, metrics, logger });
   const repository = new PaymentRepository(db);
   const processor = deps.processor ?? createProcessor(config, logger);
   const services = {
@@ -69,7 +64,7 @@ export async function createPayments(
       loaders: createLoaders(repository),
       services,
     }),
-    stores: [postgres],
+    stores: [db.$storeGuard()],
     logger,
     metrics,
     config,
