@@ -26,6 +26,7 @@ const base = {
   moduleNameMapper: {
     '^@polystore/platform$': '<rootDir>/packages/platform/src/index.ts',
     '^@polystore/(accounts|catalog|cart|orders|payments|search)/dist/(.*)$': '<rootDir>/subgraphs/$1/src/$2',
+    '^@polystore/gateway/dist/(.*)$': '<rootDir>/gateway/src/$1',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   modulePathIgnorePatterns: ['<rootDir>/.tools/', '<rootDir>/.data/', '/dist/'],

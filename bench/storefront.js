@@ -14,6 +14,7 @@ const { mkdirSync, writeFileSync } = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const autocannon = require('autocannon');
+const { sum } = require('./prometheus-text');
 
 const root = path.resolve(__dirname, '..');
 const { loadNamedOperations } = require(path.join(root, 'packages/platform/dist/index.js'));
@@ -48,15 +49,6 @@ async function metrics() {
   const response = await fetch(metricsUrl, { headers: metricsHeaders });
   if (!response.ok) throw new Error(`${metricsUrl} answered ${response.status}`);
   return response.text();
-}
-
-/** Sum of a metric's samples whose labels include all of `labels`. */
-function sum(text, name, labels = {}) {
-  return text
-    .split('\n')
-    .filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `))
-    .filter((l) => Object.entries(labels).every(([k, v]) => l.includes(`${k}="${v}"`)))
-    .reduce((total, l) => total + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
 }
 
 async function rss() {

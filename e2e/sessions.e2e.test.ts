@@ -119,7 +119,11 @@ describe('signIn through the gateway', () => {
     }
     const blocked = await attacker.gql(SIGN_IN, { input: { email: 'brute@example.com', password: PASSWORD } });
     expect(codes(blocked)).toEqual(['RATE_LIMITED']);
-    expect(blocked.errors![0]!.extensions!['retryAfterSeconds']).toBeGreaterThan(0);
+    const retryAfterSeconds = blocked.errors![0]!.extensions!['retryAfterSeconds'];
+    expect(retryAfterSeconds).toBeGreaterThan(0);
+    // said in HTTP too, as the gateway's own rate limit says it
+    expect(blocked.status).toBe(429);
+    expect(blocked.headers.get('retry-after')).toBe(String(retryAfterSeconds));
     expect(attacker.cookies.has('ps_access')).toBe(false);
   });
 });

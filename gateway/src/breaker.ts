@@ -15,8 +15,13 @@ export interface BreakerOptions {
 /** One subgraph's circuit breaker: fails fast while the subgraph is known to be down. */
 export interface Breaker {
   readonly state: BreakerState;
-  /** Run one attempt through the breaker; rejects with code EOPENBREAKER without running it when open. */
-  run<T>(attempt: () => Promise<T>): Promise<T>;
+  /**
+   * Run one attempt through the breaker; rejects with code EOPENBREAKER without running it when open.
+   * An attempt that is not `counted` (a mutation) is refused the same way while the breaker is open,
+   * but neither its success nor its failure enters the breaker's window, and it is never the one
+   * trial of a half-open breaker (it goes through uncounted).
+   */
+  run<T>(attempt: () => Promise<T>, options?: { counted?: boolean }): Promise<T>;
   /** Close it now (the subgraph was seen answering again), without waiting for the reset timeout. */
   close(): void;
   shutdown(): void;
@@ -58,7 +63,11 @@ export function createBreaker(
     get state() {
       return state();
     },
-    run: <T>(attempt: () => Promise<T>) => circuit.fire(attempt) as Promise<T>,
+    run: <T>(attempt: () => Promise<T>, { counted = true } = {}) => {
+      if (counted) return circuit.fire(attempt) as Promise<T>;
+      if (circuit.opened) return Promise.reject(Object.assign(new Error('Breaker is open'), { code: BREAKER_OPEN }));
+      return attempt();
+    },
     close: () => circuit.close(),
     shutdown: () => circuit.shutdown(),
   };

@@ -69,6 +69,7 @@ const SETTINGS: SubgraphClientSettings = {
   breaker: { errorThresholdPercentage: 50, volumeThreshold: 4, resetTimeoutMs: 300 },
 };
 const QUERY_BODY = JSON.stringify({ query: 'query Q__catalog__0 { products { id } }', variables: {} });
+const MUTATION_BODY = JSON.stringify({ query: 'mutation M__catalog__0 { createCategory { id } }', variables: {} });
 const asQuery = { 'content-type': 'application/json', [RETRYABLE_HEADER]: '1' };
 const asMutation = { 'content-type': 'application/json' };
 
@@ -272,6 +273,41 @@ describe('the subgraph client', () => {
     const checks = fake.healthChecks.count;
     await new Promise((r) => setTimeout(r, 400));
     expect(fake.healthChecks.count).toBe(checks); // no more health checks once closed
+  });
+
+  it('does not count mutations that time out: a burst of slow writes leaves the breaker closed for reads', async () => {
+    // Writes are slow (past the deadline), reads answer at once: a subgraph that is busy, not down.
+    const { fake, client } = await setUp(
+      (req, res, n) => {
+        if (fake.seen[n - 1]!.body.includes('mutation')) setTimeout(() => ok(req, res, n), 500).unref();
+        else ok(req, res, n);
+      },
+      { timeoutMs: 100, retries: 0, connections: 8 },
+    );
+    const write = () => client.fetcher(fake.url, { method: 'POST', headers: asMutation, body: MUTATION_BODY });
+    const read = () => client.fetcher(fake.url, { method: 'POST', headers: asQuery, body: QUERY_BODY });
+    const writes = await Promise.all(Array.from({ length: 8 }, () => failure(write())));
+    expect(writes.map((e) => e.reason)).toEqual(Array(8).fill('timeout'));
+    expect(client.breakerState).toBe('closed');
+    const reached = fake.seen.length;
+    for (let i = 0; i < 4; i++) expect((await read()).status).toBe(200);
+    expect(fake.seen).toHaveLength(reached + 4);
+    expect(await counterValue(registry, 'subgraph_breaker_state', { subgraph: 'catalog' })).toBe(0);
+    // every write was sent exactly once
+    expect(fake.seen.filter((s) => s.body === MUTATION_BODY)).toHaveLength(8);
+  });
+
+  it('refuses a mutation without sending it while reads hold the breaker open', async () => {
+    const { fake, client } = await setUp(reset, { retries: 0 });
+    const send = () => client.fetcher(fake.url, { method: 'POST', headers: asQuery, body: QUERY_BODY });
+    for (let i = 0; i < 4; i++) await failure(send());
+    expect(client.breakerState).toBe('open');
+    const reached = fake.seen.length;
+    const refused = await failure(
+      client.fetcher(fake.url, { method: 'POST', headers: asMutation, body: MUTATION_BODY }),
+    );
+    expect(refused).toMatchObject({ reason: 'circuit_open', neverSent: true });
+    expect(fake.seen).toHaveLength(reached);
   });
 
   it('lets one trial fetch through when half-open and opens again if it fails', async () => {

@@ -7,8 +7,9 @@ import { BREAKER_STATE, type BreakerState, type FetchOutcome, type GatewayMetric
 import type { SubgraphClientSettings } from './resilience-config';
 
 /**
- * Set by the data source on a request that is safe to send twice (a query); read and removed here,
- * never sent to the subgraph. Absent means "do not retry": mutations, and anything unknown.
+ * Set by the data source on a read (a query): safe to send twice, and counted by the breaker. Read and
+ * removed here, never sent to the subgraph. Absent means a write (mutations, and anything unknown):
+ * sent once, and its outcome not counted by the breaker (docs/adr/0010).
  */
 export const RETRYABLE_HEADER = 'x-polystore-retryable';
 
@@ -115,7 +116,7 @@ export interface SubgraphClientOptions {
 /**
  * How the gateway calls one subgraph: undici keep-alive connections, a deadline per fetch (retries
  * included), retries for queries only when the subgraph could not be reached, and a circuit breaker
- * (docs/adr/0010-subgraph-client-and-failure.md). Failures reject with SubgraphFetchError.
+ * fed by reads only (docs/adr/0010-subgraph-client-and-failure.md). Failures reject with SubgraphFetchError.
  */
 export function createSubgraphClient(options: SubgraphClientOptions): SubgraphClient {
   const { name, settings, metrics, logger } = options;
@@ -155,7 +156,8 @@ export function createSubgraphClient(options: SubgraphClientOptions): SubgraphCl
   }
   const breaker: Breaker = createBreaker(settings.breaker, {
     // attempt() turns every failure into a SubgraphFetchError; a 4xx answer resolves (the subgraph is
-    // up and answering), so it never counts against the breaker.
+    // up and answering), so it never counts against the breaker. Only reads are counted at all: a
+    // write may be slow by nature (hashing a password), and a burst of them must not cut off reads.
     isFailure: (error) => error instanceof SubgraphFetchError,
     onStateChange(state) {
       metrics?.breakerState.set({ subgraph: name }, BREAKER_STATE[state]);
@@ -221,7 +223,8 @@ export function createSubgraphClient(options: SubgraphClientOptions): SubgraphCl
   const fetcher: Fetcher = async (url, init = {}) => {
     const started = performance.now();
     const { [RETRYABLE_HEADER]: retryMark, ...headers } = init.headers ?? {};
-    const attempts = retryMark ? 1 + settings.retries : 1;
+    const read = Boolean(retryMark);
+    const attempts = read ? 1 + settings.retries : 1;
     const path = url === options.url ? target.pathname + target.search : pathOf(url, target);
     const controller = new AbortController();
     const deadline = setTimeout(() => controller.abort(), settings.timeoutMs);
@@ -229,7 +232,7 @@ export function createSubgraphClient(options: SubgraphClientOptions): SubgraphCl
     try {
       for (let n = 1; ; n++) {
         try {
-          return await breaker.run(() => attempt(path, init, headers, controller.signal));
+          return await breaker.run(() => attempt(path, init, headers, controller.signal), { counted: read });
         } catch (raw) {
           const error =
             (raw as { code?: string }).code === BREAKER_OPEN

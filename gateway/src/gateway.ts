@@ -26,6 +26,7 @@ import { createFrontDoor, type FrontDoor } from './http/front-door';
 import { createExplorer } from './explorer/explorer';
 import { InstrumentedPlanCache } from './plan-cache';
 import { createGatewayMetrics } from './plugins/metrics';
+import { retryAfterPlugin } from './plugins/retry-after';
 import { explorerEnabled } from './resilience-config';
 import { createSubgraphServices } from './subgraph-services';
 import type { GatewayContext } from './subgraph-source';
@@ -116,6 +117,7 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
       // APOLLO_SCHEMA_REPORTING say (docs/egress.md).
       ApolloServerPluginUsageReportingDisabled(),
       ApolloServerPluginSchemaReportingDisabled(),
+      retryAfterPlugin(),
       observabilityPlugin({ metrics, logger, slowOperationMs: config.SLOW_OPERATION_MS }),
     ],
   });

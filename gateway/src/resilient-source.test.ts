@@ -69,20 +69,32 @@ describe('describeFailure', () => {
     });
   });
 
-  it('warns that a mutation may have been applied when the request may have been delivered', () => {
+  it('gives a mutation that may have been applied its own code: OUTCOME_UNKNOWN, not SERVICE_UNAVAILABLE', () => {
     expect(describeFailure(timeout, 'catalog', mutation)).toEqual({
       message: 'catalog did not answer within 2000 ms; the change may or may not have been made',
-      code: 'SERVICE_UNAVAILABLE',
+      code: 'OUTCOME_UNKNOWN',
       reason: 'timeout',
-      outcome: 'unknown',
     });
+    const cutOff = new SubgraphFetchError('catalog', 'unreachable', 'catalog could not be reached (ECONNRESET)');
+    expect(describeFailure(cutOff, 'catalog', mutation)).toMatchObject({ code: 'OUTCOME_UNKNOWN' });
+    const failed = new SubgraphFetchError('catalog', 'http_5xx', 'catalog answered HTTP 500', { status: 500 });
+    expect(describeFailure(failed, 'catalog', mutation)).toMatchObject({ code: 'OUTCOME_UNKNOWN' });
   });
 
-  it('does not warn about a mutation that was never sent (breaker open, connection refused)', () => {
+  it('tells the caller of a mutation that was never sent that nothing happened (breaker open, connection refused)', () => {
     const refused = new SubgraphFetchError('catalog', 'unreachable', 'catalog could not be reached (ECONNREFUSED)', {
       neverSent: true,
     });
-    expect(describeFailure(refused, 'catalog', mutation)).not.toHaveProperty('outcome');
+    const open = new SubgraphFetchError('catalog', 'circuit_open', 'catalog is unavailable (circuit open)', {
+      neverSent: true,
+    });
+    for (const error of [refused, open]) {
+      expect(describeFailure(error, 'catalog', mutation)).toEqual({
+        message: error.message,
+        code: 'SERVICE_UNAVAILABLE',
+        reason: error.reason,
+      });
+    }
   });
 
   it('reports a 4xx answer as our own fault, not the caller’s', () => {

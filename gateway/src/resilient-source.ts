@@ -82,16 +82,18 @@ export function fetchFailureErrors(
   return keys.map((key) => ({ message, path: [key], extensions }));
 }
 
-/** A failed fetch as the caller sees it: `message`, and `code`, `reason` (and `outcome`) as extensions. */
+/** A failed fetch as the caller sees it: `message`, and `code` and `reason` as extensions. */
 export interface Failure {
   message: string;
   code: string;
   reason: string;
-  /** `unknown` for a mutation that may have run although no answer came back: check before repeating it. */
-  outcome?: 'unknown';
 }
 
-/** What a thrown fetch error means for the caller of this subgraph operation. */
+/**
+ * What a thrown fetch error means for the caller of this subgraph operation: SERVICE_UNAVAILABLE
+ * when nothing was carried out (a read, or a mutation never delivered), OUTCOME_UNKNOWN for a
+ * mutation that may have run although no answer came back (check before repeating it).
+ */
 export function describeFailure(error: unknown, subgraph: string, operation: string): Failure {
   if (error instanceof SubgraphFetchError) {
     if (isQueryOperation(operation) || error.neverSent) {
@@ -99,9 +101,8 @@ export function describeFailure(error: unknown, subgraph: string, operation: str
     }
     return {
       message: `${error.message}; the change may or may not have been made`,
-      code: ErrorCode.SERVICE_UNAVAILABLE,
+      code: ErrorCode.OUTCOME_UNKNOWN,
       reason: error.reason,
-      outcome: 'unknown',
     };
   }
   // A 4xx answer (RemoteGraphQLDataSource turns it into a GraphQLError) or an unreadable body: the

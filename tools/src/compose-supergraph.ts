@@ -1,15 +1,15 @@
 /**
  * Compose schema/supergraph.graphql from the subgraph SDL in schema/ (npm run compose).
- * With --check, compose in memory and fail if the committed supergraph differs: CI runs this so
- * the file the gateway serves is always exactly what the subgraphs compose to.
+ * `npm run schema:check` (tools/src/schema-check/) checks that the committed file is exactly what
+ * the subgraphs compose to, with the rest of the graph's contract.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { composeServices } from '@apollo/composition';
-import { parse } from 'graphql';
+import { type GraphQLError, Kind, parse, Source, type DocumentNode } from 'graphql';
 import { schemaDir } from '@polystore/platform';
 
-interface Manifest {
+export interface Manifest {
   subgraphs: { name: string; url: string }[];
 }
 
@@ -17,24 +17,95 @@ export function readManifest(dir = schemaDir()): Manifest {
   return JSON.parse(readFileSync(path.join(dir, 'subgraphs.json'), 'utf8')) as Manifest;
 }
 
-export type ComposeResult = { ok: true; supergraphSdl: string; hints: string[] } | { ok: false; errors: string[] };
+/** One composition error: its code, the subgraphs it involves and the element it is about. */
+export interface CompositionProblem {
+  code: string;
+  message: string;
+  subgraphs: string[];
+  /** `Type`, `Type.field` or `Type.field(arg:)`, when the error points at one. */
+  element?: string;
+}
+
+export type ComposeResult =
+  | { ok: true; supergraphSdl: string; hints: string[] }
+  | { ok: false; errors: string[]; problems: CompositionProblem[] };
 
 /** Compose the given subgraph SDLs (name → SDL text) with the URLs from the manifest. */
 export function compose(sdlByName: Record<string, string>, manifest: Manifest = readManifest()): ComposeResult {
-  const services = manifest.subgraphs.map(({ name, url }) => {
+  const documents = new Map<string, DocumentNode>();
+  const problems: CompositionProblem[] = [];
+  for (const { name } of manifest.subgraphs) {
     const sdl = sdlByName[name];
     if (sdl === undefined) throw new Error(`no SDL for subgraph ${name}`);
-    return { name, url, typeDefs: parse(sdl) };
-  });
-  const result = composeServices(services);
+    try {
+      // The subgraph's name as the source name: every error's nodes then say which subgraph.
+      documents.set(name, parse(new Source(sdl, name)));
+    } catch (error) {
+      const e = error as GraphQLError;
+      problems.push({ code: 'GRAPHQL_PARSE_FAILED', message: `[${name}] ${e.message}`, subgraphs: [name] });
+    }
+  }
+  if (problems.length) return { ok: false, errors: problems.map(describeProblem), problems };
+  const result = composeServices(
+    manifest.subgraphs.map(({ name, url }) => ({ name, url, typeDefs: documents.get(name)! })),
+  );
   if (result.errors) {
-    return { ok: false, errors: result.errors.map((e) => `${e.extensions?.['code'] ?? 'ERROR'}: ${e.message}`) };
+    const found = result.errors.map((e) => problemOf(e, documents));
+    return { ok: false, errors: found.map(describeProblem), problems: found };
   }
   return {
     ok: true,
     supergraphSdl: `${result.supergraphSdl.trimEnd()}\n`,
     hints: result.hints.map((h) => h.toString()),
   };
+}
+
+function describeProblem(p: CompositionProblem): string {
+  return `${p.code}: ${p.message}`;
+}
+
+function problemOf(error: GraphQLError, documents: Map<string, DocumentNode>): CompositionProblem {
+  const subgraphs = new Set<string>();
+  let element: string | undefined;
+  for (const node of error.nodes ?? []) {
+    const name = node.loc?.source.name;
+    if (!name || !documents.has(name)) continue;
+    subgraphs.add(name);
+    element ??= elementAt(documents.get(name)!, node.loc!.start);
+  }
+  for (const [, name] of error.message.matchAll(/subgraphs? "([^"]+)"/g))
+    if (documents.has(name!)) subgraphs.add(name!);
+  // The coordinate the message quotes ("T.x", "T.y(k:)") is the most precise; else where the error points.
+  const quoted = /"([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*(?:\([A-Za-z_][A-Za-z0-9_]*:\))?)?)"/.exec(
+    error.message,
+  )?.[1];
+  return {
+    code: String(error.extensions?.['code'] ?? 'ERROR'),
+    message: error.message,
+    subgraphs: [...subgraphs],
+    ...(quoted && !documents.has(quoted) ? { element: quoted } : element ? { element } : {}),
+  };
+}
+
+/** The schema coordinate of the definition, field or argument at a character offset of a document. */
+export function elementAt(document: DocumentNode, offset: number): string | undefined {
+  const within = (node: { loc?: { start: number; end: number } }) =>
+    node.loc !== undefined && node.loc.start <= offset && offset < node.loc.end;
+  for (const definition of document.definitions) {
+    if (!within(definition) || !('name' in definition) || !definition.name) continue;
+    const type = definition.name.value;
+    if (definition.kind === Kind.DIRECTIVE_DEFINITION) return `@${type}`;
+    const fields = 'fields' in definition ? (definition.fields ?? []) : [];
+    for (const field of fields) {
+      if (!within(field)) continue;
+      const args = 'arguments' in field ? (field.arguments ?? []) : [];
+      const arg = args.find(within);
+      return arg ? `${type}.${field.name.value}(${arg.name.value}:)` : `${type}.${field.name.value}`;
+    }
+    const value = 'values' in definition ? (definition.values ?? []).find(within) : undefined;
+    return value ? `${type}.${value.name.value}` : type;
+  }
+  return undefined;
 }
 
 export function composeFromRepository(dir = schemaDir()): ComposeResult {
@@ -46,7 +117,6 @@ export function composeFromRepository(dir = schemaDir()): ComposeResult {
 }
 
 function main(): void {
-  const check = process.argv.includes('--check');
   const dir = schemaDir();
   const target = path.join(dir, 'supergraph.graphql');
   const result = composeFromRepository(dir);
@@ -55,22 +125,6 @@ function main(): void {
     process.exit(1);
   }
   for (const hint of result.hints) console.error(`hint: ${hint}`);
-  if (check) {
-    let committed = '';
-    try {
-      committed = readFileSync(target, 'utf8');
-    } catch {
-      /* missing counts as different */
-    }
-    if (committed !== result.supergraphSdl) {
-      console.error(
-        'schema/supergraph.graphql is not what the subgraphs compose to. Run `npm run compose` and commit it.',
-      );
-      process.exit(1);
-    }
-    console.log('supergraph is up to date');
-    return;
-  }
   writeFileSync(target, result.supergraphSdl);
   console.log(`wrote ${path.relative(process.cwd(), target)}`);
 }

@@ -3,7 +3,11 @@
  *
  *   deploy [service]        apply pending migrations (default: every service)
  *   create <service> <name> write the next Prisma migration from schema.prisma
- *   check                   fail when a schema.prisma and its migrations disagree (CI)
+ *   check [--base <ref>] [--live] [--only <a,b>] [--json]
+ *                           every migration check (tools/src/migration-check/): models vs
+ *                           migrations, the dry run against the base, Mongo and Elasticsearch
+ *                           versions, and with --live each store's drift and pending SQL (CI)
+ *   record                  record the hash of new Mongo migration / search template versions
  *   status                  what is applied and pending where
  *
  * PostgreSQL services migrate as their owner role (<SERVICE>_MIGRATE_DATABASE_URL); create and
@@ -11,7 +15,9 @@
  * The catalog's collections and indexes are versioned migrations too (MONGO_URL), and so is the
  * search index's template with its first versioned index behind the alias (ELASTICSEARCH_URL).
  */
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { parseArgs } from 'node:util';
 import { MongoClient } from 'mongodb';
 import { catalogMigrations } from '@polystore/catalog/dist/migrations';
 import { migrateMongo } from '@polystore/catalog/dist/migrations/runner';
@@ -19,7 +25,11 @@ import { createMetrics } from '@polystore/platform';
 import { createElasticsearch } from '@polystore/search/dist/elasticsearch';
 import { deployProductIndex } from '@polystore/search/dist/products/deploy';
 import { IndexNames, ProductIndexRepository } from '@polystore/search/dist/products/product-index.repository';
-import { check, create, deploy, MigrateError, status } from './prisma-migrate';
+import { exitCode, formatReport } from './contracts/check';
+import { workingTree } from './contracts/git';
+import { MIGRATION_CHECKS, runMigrationCheck } from './migration-check';
+import { MONGO_RECORD, recordMongoVersions, recordTemplateVersion, TEMPLATE_RECORD } from './migration-check/versions';
+import { create, deploy, MigrateError, status } from './prisma-migrate';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -114,19 +124,46 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'check': {
-      let drift = false;
-      for (const service of PRISMA_SERVICES) {
-        const sql = await check({ ...service, databaseUrl: env(service.urlVar), adminUrl: env('POSTGRES_ADMIN_URL') });
-        if (sql === null) {
-          log(`${service.name}: migrations match schema.prisma`);
-        } else {
-          drift = true;
-          log(
-            `${service.name}: schema.prisma differs from its migrations; missing SQL:\n${sql}\nRun: npm run migrate -- create ${service.name} <name>`,
-          );
-        }
-      }
-      return drift ? 1 : 0;
+      const { values } = parseArgs({
+        args,
+        options: {
+          base: { type: 'string' },
+          live: { type: 'boolean', default: false },
+          only: { type: 'string' },
+          json: { type: 'boolean', default: false },
+        },
+        strict: true,
+      });
+      const only = values.only?.split(',').map((s) => s.trim());
+      const unknown = only?.filter((name) => !MIGRATION_CHECKS.some((c) => c.name === name));
+      if (unknown?.length) throw new MigrateError(`--only: unknown check ${unknown.join(', ')}`, 'USAGE');
+      const report = await runMigrationCheck(
+        {
+          root: ROOT,
+          ...(values.base ? { base: values.base } : {}),
+          live: values.live,
+          declaredMongoVersions: catalogMigrations.map((m) => m.version),
+        },
+        only ? MIGRATION_CHECKS.filter((c) => only.includes(c.name)) : MIGRATION_CHECKS,
+      );
+      process.stdout.write(
+        values.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report, 'migrate check'),
+      );
+      return exitCode(report);
+    }
+    case 'record': {
+      const files = workingTree(ROOT);
+      const mongo = recordMongoVersions(files);
+      const template = recordTemplateVersion(files);
+      for (const refused of [...mongo.refused, ...template.refused])
+        log(`refused: ${refused.element}: ${refused.message}`);
+      if (mongo.added.length)
+        writeFileSync(path.join(ROOT, MONGO_RECORD), `${JSON.stringify(mongo.record, null, 2)}\n`);
+      if (template.added.length)
+        writeFileSync(path.join(ROOT, TEMPLATE_RECORD), `${JSON.stringify(template.record, null, 2)}\n`);
+      log(`catalog: ${mongo.added.length ? `recorded ${mongo.added.join(', ')}` : 'nothing new'}`);
+      log(`search template: ${template.added.length ? `recorded ${template.added.join(', ')}` : 'nothing new'}`);
+      return mongo.refused.length || template.refused.length ? 1 : 0;
     }
     case 'status': {
       let behind = false;
@@ -140,7 +177,7 @@ async function main(argv: string[]): Promise<number> {
       return behind ? 1 : 0;
     }
     default:
-      throw new MigrateError(`unknown command ${command}; deploy, create, check or status`, 'USAGE');
+      throw new MigrateError(`unknown command ${command}; deploy, create, check, record or status`, 'USAGE');
   }
 }
 

@@ -16,6 +16,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { PrismaPg } from '@prisma/adapter-pg';
 import {
@@ -370,14 +371,16 @@ async function deployFailure(error: unknown, session: Session, url: string): Pro
   return explain(error, sessionErrors.get(session.factory), session.factory, 'APPLY');
 }
 
+/** The engine reads the provider from migration_lock.toml; a brand-new folder has none yet. */
+function withLockfile(list: Glue.MigrationList): Glue.MigrationList {
+  return list.lockfile.content === null ? { ...list, lockfile: { ...list.lockfile, content: LOCKFILE_CONTENT } } : list;
+}
+
 /** Replay the migrations in a shadow database and diff the result with schema.prisma. */
 async function diffToSchema(session: Session, list: Glue.MigrationList): Promise<string | null> {
-  // The engine reads the provider from migration_lock.toml; a brand-new folder has none yet.
-  const from =
-    list.lockfile.content === null ? { ...list, lockfile: { ...list.lockfile, content: LOCKFILE_CONTENT } } : list;
   try {
     const result = await session.engine.diff({
-      from: { tag: 'migrations', ...from },
+      from: { tag: 'migrations', ...withLockfile(list) },
       to: { tag: 'schemaDatamodel', files: [session.schema] },
       script: true,
       exitCode: true,
@@ -443,26 +446,100 @@ export interface Status {
 export async function status(options: MigrateOptions & { databaseUrl: string }): Promise<Status> {
   const session = await openSession(options.schemaPath, options.databaseUrl);
   try {
-    const migrationsList = await readMigrations(options.migrationsDir);
-    const diagnosis = await session.engine.diagnoseMigrationHistory({
-      migrationsList,
-      optInToShadowDatabase: false,
-      filters: NO_FILTERS,
-    });
-    const local = migrationsList.migrationDirectories.map((d) => d.path);
-    const pending =
-      diagnosis.history?.diagnostic === 'databaseIsBehind' || diagnosis.history?.diagnostic === 'historiesDiverge'
-        ? diagnosis.history.unappliedMigrationNames
-        : diagnosis.hasMigrationsTable
-          ? []
-          : local;
-    return {
-      applied: local.filter((n) => !pending.includes(n) && !diagnosis.failedMigrationNames.includes(n)),
-      pending,
-      failed: diagnosis.failedMigrationNames,
-      edited: diagnosis.editedMigrationNames,
-    };
+    return await history(session, await readMigrations(options.migrationsDir));
   } finally {
     await session.close();
+  }
+}
+
+/** What the database's _prisma_migrations says of the folder's migrations. */
+async function history(session: Session, migrationsList: Glue.MigrationList): Promise<Status> {
+  const diagnosis = await session.engine.diagnoseMigrationHistory({
+    migrationsList,
+    optInToShadowDatabase: false,
+    filters: NO_FILTERS,
+  });
+  const local = migrationsList.migrationDirectories.map((d) => d.path);
+  const pending =
+    diagnosis.history?.diagnostic === 'databaseIsBehind' || diagnosis.history?.diagnostic === 'historiesDiverge'
+      ? diagnosis.history.unappliedMigrationNames
+      : diagnosis.hasMigrationsTable
+        ? []
+        : local;
+  return {
+    applied: local.filter((n) => !pending.includes(n) && !diagnosis.failedMigrationNames.includes(n)),
+    pending,
+    failed: diagnosis.failedMigrationNames,
+    edited: diagnosis.editedMigrationNames,
+  };
+}
+
+export interface Drift {
+  /** Migrations recorded as applied in the database. */
+  applied: string[];
+  /** Migrations of the folder the database has not applied. */
+  pending: string[];
+  /**
+   * What the live schema has that the applied migrations do not build (someone changed the
+   * database by hand, or an applied migration was edited): the SQL that turns what the applied
+   * migrations build into the live schema, as the engine diffs them; null when they agree.
+   */
+  sql: string | null;
+}
+
+/**
+ * A live database against its migrations: the applied ones are replayed in a shadow database and
+ * compared with the live schema (introspected through the same adapter), so pending migrations
+ * are reported as pending, not as drift.
+ */
+export async function drift(
+  options: MigrateOptions & { databaseUrl: string; adminUrl: string; shadowPrefix?: string },
+): Promise<Drift> {
+  const session = await openSession(options.schemaPath, options.databaseUrl, options.adminUrl, options.shadowPrefix);
+  const errors = sessionErrors.get(session.factory);
+  try {
+    const list = await readMigrations(options.migrationsDir);
+    const { pending, applied: names } = await history(session, list);
+    const applied = list.migrationDirectories.filter((d) => names.includes(d.path));
+    const result = await session.engine.diff({
+      from: { tag: 'migrations', ...withLockfile(list), migrationDirectories: applied },
+      to: { tag: 'schemaDatasource', files: [session.schema], configDir: path.dirname(session.schema.path) },
+      script: true,
+      exitCode: true,
+      filters: NO_FILTERS,
+    });
+    return { applied: names, pending, sql: result.exitCode === 2 ? (result.stdout ?? '') : null };
+  } catch (error) {
+    throw explain(error, errors, session.factory, 'DRIFT');
+  } finally {
+    await session.close();
+  }
+}
+
+/** The SQL that takes one Prisma schema's model to another's (empty when they model the same). */
+export async function diffModels(options: {
+  /** Any database of the provider: the engine needs a connection to start, nothing is read from it. */
+  databaseUrl: string;
+  from: string;
+  to: string;
+}): Promise<string> {
+  const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'polystore-models-'));
+  const schemaPath = path.join(dir, 'schema.prisma');
+  await fsp.writeFile(schemaPath, options.to);
+  const session = await openSession(schemaPath, options.databaseUrl);
+  try {
+    const result = await session.engine.diff({
+      from: { tag: 'schemaDatamodel', files: [{ path: path.join(dir, 'from.prisma'), content: options.from }] },
+      to: { tag: 'schemaDatamodel', files: [session.schema] },
+      script: true,
+      exitCode: true,
+      filters: NO_FILTERS,
+    });
+    return result.exitCode === 2 ? (result.stdout ?? '') : '';
+  } catch (error) {
+    throw explain(error, sessionErrors.get(session.factory), session.factory, 'DIFF');
+  } finally {
+    await session.close();
+    await fsp.rm(dir, { recursive: true, force: true });
   }
 }

@@ -3,7 +3,10 @@ import { ApolloArmor } from '@escape.tech/graphql-armor';
 import {
   GraphQLError,
   Kind,
+  validate,
   type ASTVisitor,
+  type DocumentNode,
+  type GraphQLSchema,
   type GraphQLFormattedError,
   type SelectionSetNode,
   type ValidationContext,
@@ -69,6 +72,29 @@ export function operationLimits(limits: OperationLimits): {
     validationRules: [...armor.validationRules, maxRootFieldsRule(limits.maxRootFields)],
     plugins: armor.plugins as ApolloServerPlugin<BaseContext>[],
   };
+}
+
+/**
+ * The cost the gateway's cost limit computes for a document's operations, without enforcing it:
+ * the same graphql-armor rule with the same (armor's default) weights as operationLimits — objects
+ * 2, scalars 1, ×1.5 per level, `first`/`last` literals multiply. schema:check reports it for every
+ * operation in schema/operations/. The document must be valid against the schema.
+ */
+export function operationCost(schema: GraphQLSchema, document: DocumentNode): number {
+  let cost = 0;
+  const { validationRules } = new ApolloArmor({
+    costLimit: {
+      maxCost: Number.MAX_SAFE_INTEGER,
+      onAccept: [(_ctx, details: { n: number }) => (cost += details.n)],
+    },
+    maxDepth: { enabled: false },
+    maxAliases: { enabled: false },
+    maxDirectives: { enabled: false },
+    maxTokens: { enabled: false },
+    blockFieldSuggestion: { enabled: false },
+  }).protect();
+  validate(schema, document, validationRules);
+  return cost;
 }
 
 /** At most `max` fields at the root of an operation, counting through fragments (not `__typename`). */

@@ -12,8 +12,14 @@ export const ErrorCode = {
   PAYMENT_DECLINED: 'PAYMENT_DECLINED',
   /** Too many requests (or sign-in attempts); `extensions.retryAfterSeconds` says when to try again. */
   RATE_LIMITED: 'RATE_LIMITED',
-  /** A dependency did not answer; the request changed nothing and may be retried. */
+  /** A dependency did not answer and the request was not carried out: nothing changed, it may be retried. */
   SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
+  /**
+   * A mutation was sent but no answer came back (the gateway's deadline passed, or the connection
+   * broke after it was delivered): it may or may not have been applied. Check before repeating it
+   * (sign in, read the order); the gateway never retries it. Compare SERVICE_UNAVAILABLE.
+   */
+  OUTCOME_UNKNOWN: 'OUTCOME_UNKNOWN',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -6,6 +6,7 @@ import {
   print,
   visit,
   type DefinitionNode,
+  type DocumentNode,
   type FragmentDefinitionNode,
   type OperationDefinitionNode,
 } from 'graphql';
@@ -27,12 +28,22 @@ export interface NamedOperation {
  * services send theirs from here too, so an operation's text exists once.
  */
 export function loadNamedOperations(dir: string = path.join(schemaDir(), 'operations')): Map<string, NamedOperation> {
-  const byName = new Map<string, NamedOperation>();
   const files = readdirSync(dir)
     .filter((f) => f.endsWith('.graphql'))
     .sort();
-  for (const file of files) {
-    const document = parse(readFileSync(path.join(dir, file), 'utf8'));
+  return parseNamedOperations(files.map((file) => ({ file, text: readFileSync(path.join(dir, file), 'utf8') })));
+}
+
+/** The same from files' texts (schema checks read them from a Git revision too). */
+export function parseNamedOperations(files: readonly { file: string; text: string }[]): Map<string, NamedOperation> {
+  const byName = new Map<string, NamedOperation>();
+  for (const { file, text } of files) {
+    let document: DocumentNode;
+    try {
+      document = parse(text);
+    } catch (error) {
+      throw new Error(`${file}: ${(error as Error).message}`, { cause: error });
+    }
     const fragments = new Map<string, FragmentDefinitionNode>();
     for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
     for (const d of document.definitions) {

@@ -19,6 +19,8 @@ import { SessionRepository } from './session/session.repository';
 import { SessionService } from './session/session.service';
 import { SignInThrottle } from './session/sign-in-throttle';
 import { TokenIssuer } from './session/token-issuer';
+import { PasswordHasher } from './user/password-hasher';
+import { SignUpThrottle } from './user/sign-up-throttle';
 import { UserRepository } from './user/user.repository';
 import { UserService } from './user/user.service';
 import { GraphProductDirectory, type ProductDirectory } from './wishlist/product-directory';
@@ -61,8 +63,23 @@ export async function createAccounts(
   if (!config.ACCOUNTS_TOKEN_KEYS)
     logger.warn('ACCOUNTS_TOKEN_KEYS is not set: signing access tokens with a key made for this run');
   const tokens = await TokenIssuer.create(config.ACCOUNTS_TOKEN_KEYS);
+  const passwords = new PasswordHasher({
+    threads: config.PASSWORD_HASH_THREADS,
+    maxQueue: config.PASSWORD_HASH_MAX_QUEUE,
+    maxWaitMs: config.PASSWORD_HASH_MAX_WAIT_MS,
+    timeoutMs: config.PASSWORD_HASH_TIMEOUT_MS,
+    registry: metrics.registry,
+  });
   const services = {
-    users: new UserService(userRepository, { scryptLogN: config.PASSWORD_SCRYPT_LOG_N }),
+    users: new UserService(
+      userRepository,
+      passwords,
+      new SignUpThrottle(redis, {
+        maxPerAddress: config.SIGN_UP_MAX_PER_ADDRESS,
+        windowSeconds: config.SIGN_UP_THROTTLE_SECONDS,
+      }),
+      { scryptLogN: config.PASSWORD_SCRYPT_LOG_N },
+    ),
     wishlist: new WishlistService(wishlistRepository, userRepository, products),
     sessions: new SessionService(
       new SessionRepository(redis),
@@ -73,6 +90,7 @@ export async function createAccounts(
         maxPerAddress: config.SIGN_IN_MAX_FAILURES_PER_ADDRESS,
         windowSeconds: config.SIGN_IN_THROTTLE_SECONDS,
       }),
+      passwords,
       {
         accessTokenTtlMs: config.ACCESS_TOKEN_TTL_SECONDS * 1000,
         idleTtlMs: config.SESSION_IDLE_TTL_SECONDS * 1000,
@@ -114,7 +132,7 @@ export async function createAccounts(
     metrics,
     async stop() {
       await server.stop();
-      await Promise.all([db.$disconnect(), redis.quit().catch(() => redis.disconnect())]);
+      await Promise.all([db.$disconnect(), redis.quit().catch(() => redis.disconnect()), passwords.close()]);
     },
   };
 }

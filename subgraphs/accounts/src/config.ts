@@ -22,6 +22,30 @@ export const accountsEnv = {
   GRAPH_URL: urlWithScheme('http', 'https').default('http://127.0.0.1:4000/graphql'),
   /** log2 of scrypt's cost for new password hashes (OWASP: at least 17). */
   PASSWORD_SCRYPT_LOG_N: z.coerce.number().int().min(14).max(20).default(17),
+  /** Worker threads that hash passwords (each one scrypt at a time); one core is left to the event loop. */
+  PASSWORD_HASH_THREADS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(64)
+    .default(Math.max(1, os.availableParallelism() - 1)),
+  /**
+   * Hashes (sign-ups, sign-ins) that may wait for a thread; past this they are refused at once with
+   * RATE_LIMITED. Default 4 per thread: at 2^17 (~0.35 s a hash here) a full queue waits ~1.7 s,
+   * well inside the gateway's 5 s deadline.
+   */
+  PASSWORD_HASH_MAX_QUEUE: z.coerce.number().int().min(0).max(10_000).optional(),
+  /**
+   * Refused at once, too: a hash that would likely be answered later than this (the queue ahead at the
+   * recent time per hash), so a slow, loaded machine refuses instead of running past the gateway's deadline.
+   */
+  PASSWORD_HASH_MAX_WAIT_MS: z.coerce.number().int().min(100).default(3000),
+  /**
+   * A hash not done by then is stopped (its thread replaced) and refused with RATE_LIMITED: keep it
+   * below the gateway's deadline for accounts (SUBGRAPH_TIMEOUT_MS, 5000), so that a sign-up the
+   * gateway reported as timed out is never created afterwards.
+   */
+  PASSWORD_HASH_TIMEOUT_MS: z.coerce.number().int().min(100).default(4000),
   /** Accounts' own Redis key space (ACL user `accounts`, keys `acc:*`): sessions, sign-in throttling. */
   ACCOUNTS_REDIS_URL: urlWithScheme('redis', 'rediss'),
   /** Every key accounts writes starts with this (tests use `acc:t_<suffix>:`). */
@@ -54,6 +78,9 @@ export const accountsEnv = {
   /** Failed sign-ins allowed per client address within SIGN_IN_THROTTLE_SECONDS. */
   SIGN_IN_MAX_FAILURES_PER_ADDRESS: z.coerce.number().int().min(1).default(50),
   SIGN_IN_THROTTLE_SECONDS: z.coerce.number().int().min(1).default(900),
+  /** Sign-ups allowed per client address within SIGN_UP_THROTTLE_SECONDS (successful or not). */
+  SIGN_UP_MAX_PER_ADDRESS: z.coerce.number().int().min(1).default(20),
+  SIGN_UP_THROTTLE_SECONDS: z.coerce.number().int().min(1).default(3600),
 };
 
 export type AccountsConfig = ReturnType<typeof loadAccountsConfig>;
@@ -68,5 +95,5 @@ export function loadAccountsConfig(env: NodeJS.ProcessEnv = process.env) {
     problems.push('SESSION_MAX_TTL_SECONDS: must not be shorter than SESSION_IDLE_TTL_SECONDS');
   }
   if (problems.length) throw new ConfigError('accounts', problems);
-  return config;
+  return { ...config, PASSWORD_HASH_MAX_QUEUE: config.PASSWORD_HASH_MAX_QUEUE ?? 4 * config.PASSWORD_HASH_THREADS };
 }

@@ -19,7 +19,7 @@ export const resolvers: Resolvers = {
     },
   },
   Mutation: {
-    signUp: (_root, { input }, ctx) => ctx.services.users.signUp(input),
+    signUp: (_root, { input }, ctx) => ctx.services.users.signUp(input, ctx.viewer),
     signIn: async (_root, { input }, ctx) => {
       const { user, grant } = await ctx.services.sessions.signIn(input, ctx.viewer);
       ctx.sessionGrants.add(grant);

@@ -2,7 +2,8 @@ import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypt
 import { z } from 'zod';
 import { AppError, ErrorCode, parseInput, type Identity, type SessionGrant } from '@polystore/platform';
 import type { RoleService } from '../role/role.service';
-import { hashPassword, verifyPassword } from '../user/password';
+import { hashPassword } from '../user/password';
+import { PasswordHasherBusy, type PasswordHasher } from '../user/password-hasher';
 import type { UserRecord, UserRepository } from '../user/user.repository';
 import type { SessionRecord, SessionRepository } from './session.repository';
 import type { SignInThrottle } from './sign-in-throttle';
@@ -45,6 +46,7 @@ export class SessionService {
     private readonly users: UserRepository,
     private readonly tokens: TokenIssuer,
     private readonly throttle: SignInThrottle,
+    private readonly passwords: PasswordHasher,
     private readonly options: SessionOptions,
     private readonly roles: Pick<RoleService, 'sessionRoles'>,
   ) {}
@@ -58,9 +60,7 @@ export class SessionService {
     const input = parseInput(signInInput, raw);
     await this.throttle.attempt(input.email, viewer.clientAddress);
     const credentials = await this.users.findCredentialsByEmail(input.email);
-    const valid = credentials
-      ? await verifyPassword(input.password, credentials.passwordHash)
-      : await verifyPassword(input.password, await this.dummy()).then(() => false);
+    const valid = await this.checkPassword(input, credentials?.passwordHash, viewer);
     if (!credentials || !valid) throw unauthenticated('Email or password is incorrect');
     await this.throttle.succeeded(input.email, viewer.clientAddress);
 
@@ -176,6 +176,25 @@ export class SessionService {
 
   private idleTtl(session: SessionRecord, now: number): number {
     return Math.max(1, Math.min(this.options.idleTtlMs, session.expiresAt - now));
+  }
+
+  /**
+   * The password against the stored hash (a dummy one when the email is unknown: false, after the
+   * same work), in the password hasher's threads. Refused by a full hasher (RATE_LIMITED), the
+   * attempt goes back to the throttle: it was never checked.
+   */
+  private async checkPassword(
+    input: { email: string; password: string },
+    stored: string | undefined,
+    viewer: Identity,
+  ) {
+    try {
+      const valid = await this.passwords.verify(input.password, stored ?? (await this.dummy()));
+      return stored !== undefined && valid;
+    } catch (error) {
+      if (error instanceof PasswordHasherBusy) await this.throttle.notAttempted(input.email, viewer.clientAddress);
+      throw error;
+    }
   }
 
   /** A hash to verify against when the email is unknown, so both failures cost the same time. */

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { RateLimiterRedis, type RateLimiterRes } from 'rate-limiter-flexible';
-import { AppError, ErrorCode } from '@polystore/platform';
+import type { AppError } from '@polystore/platform';
+import { rateLimited } from '../rate-limited';
 
 /**
  * Brute-force protection for sign-in, in accounts' Redis key space (rate-limiter-flexible):
@@ -49,15 +50,18 @@ export class SignInThrottle {
     if (refused.length) throw tooManyAttempts(Math.max(...refused.map((r) => r.msBeforeNext)));
   }
 
+  /**
+   * The password was never checked (the password hasher was too busy to take it): the attempt is
+   * given back to the email and the address, so a refusal by load never counts as a failure.
+   */
+  async notAttempted(email: string, address: string | undefined): Promise<void> {
+    await Promise.all([this.byEmail.reward(email, 1), address ? this.byAddress.reward(address, 1) : undefined]);
+  }
+
   /** A correct password: the email's failures are forgotten and the address gets its attempt back. */
   async succeeded(email: string, address: string | undefined): Promise<void> {
     await Promise.all([this.byEmail.delete(email), address ? this.byAddress.reward(address, 1) : undefined]);
   }
 }
 
-function tooManyAttempts(waitMs: number): AppError {
-  const retryAfterSeconds = Math.max(1, Math.ceil(waitMs / 1000));
-  return new AppError(ErrorCode.RATE_LIMITED, `Too many failed sign-ins; try again in ${retryAfterSeconds} s`, {
-    retryAfterSeconds,
-  });
-}
+const tooManyAttempts = (waitMs: number): AppError => rateLimited('Too many failed sign-ins', waitMs);

@@ -1,0 +1,96 @@
+import { Registry } from 'prom-client';
+import { counterValue, histogramTotals } from '@polystore/platform';
+import { verifyPassword } from './password';
+import { PasswordHasher, PasswordHasherBusy } from './password-hasher';
+
+// The hasher's own worker threads (real ones, running password.ts): results, and the bound.
+let hasher: PasswordHasher | undefined;
+let registry: Registry;
+
+beforeEach(() => {
+  registry = new Registry();
+});
+afterEach(async () => {
+  await hasher?.close();
+  hasher = undefined;
+});
+
+const gauge = async (name: string) => (await registry.getSingleMetric(name)!.get()).values[0]!.value;
+
+describe('the password hasher', () => {
+  it('hashes in its threads, in the stored format, and verifies only the right password', async () => {
+    hasher = new PasswordHasher({ threads: 2, maxQueue: 4, maxWaitMs: 60_000, timeoutMs: 60_000, registry });
+    const [a, b] = await Promise.all([
+      hasher.hash('correct horse battery', 14),
+      hasher.hash('correct horse battery', 14),
+    ]);
+    expect(a).toMatch(/^scrypt\$14\$8\$1\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/);
+    expect(a).not.toBe(b);
+    expect(await verifyPassword('correct horse battery', a)).toBe(true); // the same format as the seed's
+    expect(await hasher.verify('correct horse battery', a)).toBe(true);
+    expect(await hasher.verify('correct horse batterY', a)).toBe(false);
+    expect(await hasher.verify('anything', 'scrypt$14$8$1$only-salt')).toBe(false);
+    expect((await histogramTotals(registry, 'password_hash_duration_seconds', { operation: 'hash' })).count).toBe(2);
+  });
+
+  it('refuses at once, with RATE_LIMITED and a wait, what exceeds its threads and queue', async () => {
+    hasher = new PasswordHasher({ threads: 1, maxQueue: 2, maxWaitMs: 60_000, timeoutMs: 60_000, registry });
+    await hasher.hash('warm up the thread', 14);
+    const results = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => hasher!.hash(`password ${i}`, 14)));
+    const refused = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+    // one running and two waiting when the ten arrive together: the other seven are refused
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(3);
+    expect(refused).toHaveLength(7);
+    for (const error of refused) {
+      expect(error).toBeInstanceOf(PasswordHasherBusy);
+      expect((error as PasswordHasherBusy).extensions).toMatchObject({ code: 'RATE_LIMITED' });
+      expect((error as PasswordHasherBusy).extensions['retryAfterSeconds']).toBeGreaterThanOrEqual(1);
+    }
+    expect(
+      await counterValue(registry, 'password_hash_refused_total', { operation: 'hash', reason: 'queue_full' }),
+    ).toBe(7);
+    expect(await gauge('password_hash_queue_depth')).toBe(0);
+  });
+
+  it('refuses, however short its queue, what would wait past its time budget at the recent hash time', async () => {
+    // 2^16 takes well over 50 ms: behind one running hash, a newcomer would be answered after
+    // two hash times, past the 100 ms budget. An idle thread always takes a hash.
+    hasher = new PasswordHasher({ threads: 1, maxQueue: 100, maxWaitMs: 100, timeoutMs: 60_000, registry });
+    await hasher.hash('measure the hash time', 16);
+    const results = await Promise.allSettled(Array.from({ length: 5 }, (_, i) => hasher!.hash(`password ${i}`, 16)));
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'rejected', 'rejected']);
+    expect(await counterValue(registry, 'password_hash_refused_total', { operation: 'hash', reason: 'slow' })).toBe(4);
+    expect(await hasher.hash('idle again', 16)).toMatch(/^scrypt\$16\$/);
+  });
+
+  it('stops and refuses a hash that outlasts its deadline, and goes on with a fresh thread', async () => {
+    // 2^18 takes far longer than 50 ms anywhere; the budget check cannot know (no hash measured yet)
+    hasher = new PasswordHasher({ threads: 1, maxQueue: 4, maxWaitMs: 60_000, timeoutMs: 50, registry });
+    const [running, waiting] = await Promise.allSettled([hasher.hash('too slow', 18), hasher.hash('behind it', 18)]);
+    for (const result of [running, waiting]) {
+      expect(result.status).toBe('rejected');
+      expect((result as PromiseRejectedResult).reason).toBeInstanceOf(PasswordHasherBusy);
+    }
+    expect(await counterValue(registry, 'password_hash_refused_total', { reason: 'timeout' })).toBe(2);
+    await hasher.close();
+    hasher = new PasswordHasher({
+      threads: 1,
+      maxQueue: 4,
+      maxWaitMs: 60_000,
+      timeoutMs: 10_000,
+      registry: new Registry(),
+    });
+    expect(await hasher.hash('after the deadline', 14)).toMatch(/^scrypt\$14\$/);
+  });
+
+  it('reports how many hashes wait for a thread', async () => {
+    hasher = new PasswordHasher({ threads: 1, maxQueue: 5, maxWaitMs: 60_000, timeoutMs: 60_000, registry });
+    await hasher.hash('warm up the thread', 14);
+    const pending = Array.from({ length: 4 }, (_, i) =>
+      hasher!.verify(`password ${i}`, 'scrypt$14$8$1$c2FsdA==$aGFzaA=='),
+    );
+    expect(await gauge('password_hash_queue_depth')).toBe(3);
+    expect(await Promise.all(pending)).toEqual([false, false, false, false]);
+    expect(await gauge('password_hash_queue_depth')).toBe(0);
+  });
+});

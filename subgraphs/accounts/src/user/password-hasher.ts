@@ -1,0 +1,161 @@
+import path from 'node:path';
+import { Piscina } from 'piscina';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { AppError, ErrorCode } from '@polystore/platform';
+import { retryAfterSeconds } from '../rate-limited';
+import type { HashTask, Timed, VerifyTask } from './password';
+
+/**
+ * The module the worker threads run (password.ts: hashTask, verifyTask). Built, it is password.js
+ * beside this file; under the tests (which run the sources) it is password.ts, which Node loads by
+ * stripping its types.
+ */
+const WORKER = path.join(__dirname, `password${path.extname(__filename)}`);
+
+/** RATE_LIMITED: the pool is full (or would make it wait too long), so this hash was not started: nothing was done. */
+export class PasswordHasherBusy extends AppError {
+  constructor(waitMs: number) {
+    const seconds = retryAfterSeconds(waitMs);
+    super(ErrorCode.RATE_LIMITED, `Too many passwords are being checked at once; try again in ${seconds} s`, {
+      retryAfterSeconds: seconds,
+    });
+  }
+}
+
+export interface PasswordHasherOptions {
+  /** Worker threads hashing at once: each runs one scrypt at a time (CPU and 128 MiB at 2^17). */
+  threads: number;
+  /** Hashes that may wait for a thread; past this, `hash`/`verify` refuse at once. */
+  maxQueue: number;
+  /**
+   * Refuse at once, too, a hash that would likely be answered later than this (the queue ahead at
+   * the recent hash time): the count alone does not know how fast hashes run on a loaded machine.
+   */
+  maxWaitMs: number;
+  /**
+   * A hash not answered by then (waiting or running: its thread is stopped and replaced) is given
+   * up and refused like the others. Below the gateway's deadline for accounts, so a sign-up is never
+   * created after the gateway has told its client it timed out.
+   */
+  timeoutMs: number;
+  registry?: Registry;
+}
+
+/** Weight of the newest hash in the moving average of the time a thread spends on one. */
+const SMOOTHING = 0.2;
+
+/**
+ * Password hashing on its own bounded pool of worker threads (piscina): scrypt never runs on the
+ * event loop nor on libuv's shared thread pool, at most `threads` run at once, at most `maxQueue`
+ * wait, and none is queued that would likely finish after `maxWaitMs`; past that a caller is
+ * refused at once with a wait estimate instead of queueing past the gateway's deadline. A hash
+ * that still takes longer than `timeoutMs` (a machine slower than its recent past) is stopped
+ * and refused the same way.
+ * See docs/adr/0008-sessions-and-tokens.md.
+ */
+export class PasswordHasher {
+  private readonly pool: Piscina<HashTask | VerifyTask, Timed<string | boolean>>;
+  /** Moving average of a thread's time per hash (ms); undefined until one has run. */
+  private hashMs: number | undefined;
+  /** Hashes handed to the pool and not finished: running or waiting. */
+  private inFlight = 0;
+  private readonly refused: Counter<'operation' | 'reason'>;
+  private readonly duration: Histogram<'operation'>;
+
+  constructor(private readonly options: PasswordHasherOptions) {
+    this.pool = new Piscina({
+      filename: WORKER,
+      minThreads: options.threads,
+      maxThreads: options.threads,
+      // The queue is bounded in run(): piscina's maxQueue does not apply to abortable tasks.
+      idleTimeout: Infinity,
+    });
+    const registers = options.registry ? [options.registry] : [];
+    const pool = this.pool;
+    new Gauge({
+      name: 'password_hash_queue_depth',
+      help: 'Password hashes waiting for a worker thread',
+      registers,
+      collect() {
+        this.set(pool.queueSize);
+      },
+    });
+    this.refused = new Counter({
+      name: 'password_hash_refused_total',
+      help: 'Password hashes refused, by operation and reason (queue_full; slow: would wait past the budget; timeout: given up)',
+      labelNames: ['operation', 'reason'],
+      registers,
+    });
+    this.duration = new Histogram({
+      name: 'password_hash_duration_seconds',
+      help: 'Time from asking for a password hash to its result (queue wait included), by operation',
+      labelNames: ['operation'],
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
+  }
+
+  /** A new hash of `password` at cost 2^logN; PasswordHasherBusy when the pool is full. */
+  hash(password: string, logN: number): Promise<string> {
+    return this.run('hash', 'hashTask', { password, logN }) as Promise<string>;
+  }
+
+  /** Whether `password` matches `stored` (constant-time); PasswordHasherBusy when the pool is full. */
+  verify(password: string, stored: string): Promise<boolean> {
+    return this.run('verify', 'verifyTask', { password, stored }) as Promise<boolean>;
+  }
+
+  /** Finish the hashes under way, then stop the threads. */
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+
+  private async run(operation: 'hash' | 'verify', name: string, task: HashTask | VerifyTask) {
+    const started = performance.now();
+    const { threads, maxQueue, maxWaitMs, timeoutMs } = this.options;
+    if (this.inFlight >= threads + maxQueue) throw this.refuse(operation, 'queue_full');
+    // An idle thread always takes it (so a slow spell can never refuse everything for good).
+    const busy = this.inFlight >= threads;
+    if (busy && this.hashMs !== undefined && this.expectedAnswerMs(this.hashMs) > maxWaitMs) {
+      throw this.refuse(operation, 'slow');
+    }
+    let result: Timed<string | boolean>;
+    const deadline = AbortSignal.timeout(timeoutMs);
+    // how many hash times, at least, it waits for and runs: those ahead of it, `threads` at a time, and its own
+    const turns = Math.floor(this.inFlight / threads) + 1;
+    this.inFlight++;
+    try {
+      result = await this.pool.run(task, { name, signal: deadline });
+    } catch (error) {
+      if (!deadline.aborted) throw error;
+      // `turns` hashes took longer than the deadline: hashes are at least that slow now
+      if (timeoutMs / turns > (this.hashMs ?? 0)) this.learn(timeoutMs / turns);
+      throw this.refuse(operation, 'timeout');
+    } finally {
+      this.inFlight--;
+    }
+    this.learn(result.ms);
+    this.duration.observe({ operation }, (performance.now() - started) / 1000);
+    return result.value;
+  }
+
+  private learn(ms: number): void {
+    this.hashMs = this.hashMs === undefined ? ms : this.hashMs + SMOOTHING * (ms - this.hashMs);
+  }
+
+  private refuse(operation: 'hash' | 'verify', reason: 'queue_full' | 'slow' | 'timeout'): PasswordHasherBusy {
+    this.refused.inc({ operation, reason });
+    return new PasswordHasherBusy(this.expectedAnswerMs(this.hashMs ?? 1000));
+  }
+
+  /**
+   * When a hash asked for now would likely be done: at once on an idle thread; else after a thread
+   * is freed for it (the busy ones finishing, then the queue ahead, `threads` at a time), then its
+   * own time. Pessimistic by up to one hash: a running one is counted as if it had just started.
+   */
+  private expectedAnswerMs(perHash: number): number {
+    const { threads } = this.options;
+    if (this.inFlight < threads) return perHash;
+    return (Math.floor((this.inFlight - threads) / threads) + 1) * perHash + perHash;
+  }
+}
