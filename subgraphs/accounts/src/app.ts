@@ -4,6 +4,7 @@ import {
   createMetrics,
   createRedis,
   createSubgraphServer,
+  optional,
   type Logger,
   type SubgraphServer,
 } from '@polystore/platform';
@@ -112,7 +113,8 @@ export async function createAccounts(
       sessionGrants: new SessionGrants(req.res),
     }),
     stores: [db.$storeGuard()],
-    readiness: { redis: () => redis.ping() },
+    // sessions: without Redis, signing in and refreshing are refused, everything else still answers
+    readiness: { redis: optional(() => redis.ping()) },
     logger,
     metrics,
     config,
