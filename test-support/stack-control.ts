@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -105,6 +106,15 @@ export const ownStack = {
    * exports them, and a store whose URL is set counts as external); its ports are passed in.
    */
   async up(): Promise<void> {
+    // scripts/stack reinstalls node_modules (npm ci) when the lockfile changed since the last
+    // install: never under a running test.
+    const lock = createHash('sha256')
+      .update(readFileSync(path.join(ROOT, 'package-lock.json')))
+      .digest('hex');
+    const stamp = path.join(ROOT, 'node_modules', '.polystore-lock-hash');
+    if (!existsSync(stamp) || readFileSync(stamp, 'utf8').trim() !== lock) {
+      throw new Error('node_modules is older than package-lock.json: run scripts/test (or npm ci) first');
+    }
     const own = stackFile();
     const env: NodeJS.ProcessEnv = Object.fromEntries(
       Object.entries(process.env).filter(([key, value]) => own[key] === undefined || own[key] !== value),
