@@ -66,6 +66,12 @@ export interface PolystoreOptions {
   accounts?: Record<string, string>;
   /** Extra catalog settings (undefined removes one, e.g. CATALOG_REDIS_URL). */
   catalog?: Record<string, string | undefined>;
+  /**
+   * How the services reach Redis: each one's Redis URL (gateway, accounts, catalog, cart) goes
+   * through this, e.g. to a proxy the test can cut (support/tcp-proxy.ts). The test's own clients
+   * (key spaces) still reach Redis directly.
+   */
+  redis?: (url: string) => string;
 }
 
 /**
@@ -85,6 +91,7 @@ export async function startPolystore(options: PolystoreOptions = {}): Promise<Ru
     NODE_ENV: 'test',
     ...Object.fromEntries(SUBGRAPHS.map((s) => [`${s.toUpperCase()}_SIGNING_SECRET`, secretOf(s)])),
   };
+  const redisUrl = options.redis ?? ((url: string) => url);
   const checkoutKeys = generateCheckoutKeys();
   const [accountsDb, ordersDb, paymentsDb] = (await Promise.all([
     createTestDatabase('accounts'),
@@ -104,7 +111,7 @@ export async function startPolystore(options: PolystoreOptions = {}): Promise<Ru
       loadAccountsConfig({
         ...common,
         ACCOUNTS_DATABASE_URL: accountsDb.appUrl,
-        ACCOUNTS_REDIS_URL: keySpaces.accounts.url,
+        ACCOUNTS_REDIS_URL: redisUrl(keySpaces.accounts.url),
         ACCOUNTS_REDIS_PREFIX: keySpaces.accounts.prefix,
         PASSWORD_SCRYPT_LOG_N: '14',
         ...options.accounts,
@@ -121,12 +128,12 @@ export async function startPolystore(options: PolystoreOptions = {}): Promise<Ru
         ...common,
         MONGO_URL: catalogDb.url,
         CATALOG_DB_NAME: catalogDb.dbName,
-        CATALOG_REDIS_URL: stackEnv()['CATALOG_REDIS_URL'],
+        CATALOG_REDIS_URL: stackEnv()['CATALOG_REDIS_URL'] && redisUrl(stackEnv()['CATALOG_REDIS_URL']!),
         ...options.catalog,
       }),
     ),
     cart: await createCart(
-      loadCartConfig({ ...common, CART_REDIS_URL: cartKeys.url, CART_KEY_PREFIX: cartKeys.prefix }),
+      loadCartConfig({ ...common, CART_REDIS_URL: redisUrl(cartKeys.url), CART_KEY_PREFIX: cartKeys.prefix }),
       {
         products: new CartProductDirectory(() => gatewayUrl, { service: 'cart', secret: secretOf('cart') }),
       },
@@ -163,7 +170,7 @@ export async function startPolystore(options: PolystoreOptions = {}): Promise<Ru
   const gatewayEnv: Record<string, string> = {
     ...common,
     ...Object.fromEntries(SUBGRAPHS.map((s) => [`${s.toUpperCase()}_URL`, subgraphUrls[s]])),
-    GATEWAY_REDIS_URL: keySpaces.gateway.url,
+    GATEWAY_REDIS_URL: redisUrl(keySpaces.gateway.url),
     GATEWAY_REDIS_PREFIX: keySpaces.gateway.prefix,
     // plain http on loopback
     COOKIE_SECURE: 'false',

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { subgraphsOf } from './gateway';
+import { subgraphsOf } from './subgraph-config';
 
 describe('subgraphsOf', () => {
   it('lists the subgraphs the committed supergraph joins, with their URLs', () => {

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { ApolloGateway } from '@apollo/gateway';
@@ -16,6 +15,7 @@ import {
   createMetrics,
   observabilityPlugin,
   optional,
+  type ReadinessCheck,
   type HttpApp,
   type Logger,
   schemaDir,
@@ -28,7 +28,8 @@ import { InstrumentedPlanCache } from './plan-cache';
 import { createGatewayMetrics } from './plugins/metrics';
 import { retryAfterPlugin } from './plugins/retry-after';
 import { explorerEnabled } from './resilience-config';
-import { createSubgraphServices } from './subgraph-services';
+import type { SubgraphSettings } from './subgraph-config';
+import { createSubgraphServices, type SubgraphServices } from './subgraph-services';
 import type { GatewayContext } from './subgraph-source';
 import { withApolloTelemetry } from './telemetry';
 
@@ -41,14 +42,6 @@ export interface Gateway {
   stop(): Promise<void>;
 }
 
-/** The subgraph names and URLs a supergraph declares (`@join__graph(name:, url:)`). */
-export function subgraphsOf(supergraphSdl: string): { name: string; url: string }[] {
-  return [...supergraphSdl.matchAll(/@join__graph\(name: "([^"]+)", url: "([^"]+)"\)/g)].map((m) => ({
-    name: m[1]!,
-    url: m[2]!,
-  }));
-}
-
 export interface GatewayDeps {
   logger?: Logger;
 }
@@ -58,12 +51,8 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
   const logger = deps.logger ?? createLogger('gateway', config.LOG_LEVEL);
   const metrics = createMetrics('gateway');
   const production = config.NODE_ENV === 'production';
-  const supergraphSdl = readFileSync(config.SUPERGRAPH_PATH, 'utf8');
-  const subgraphs = subgraphsOf(supergraphSdl).map((s) => ({ ...s, url: config.subgraphUrls[s.name] ?? s.url }));
-
-  for (const s of subgraphs) {
-    if (!config.signingSecrets[s.name]) throw new Error(`${s.name.toUpperCase()}_SIGNING_SECRET is not set`);
-  }
+  const { supergraphSdl, subgraphs } = config;
+  for (const warning of config.warnings) logger.warn(warning);
   const gatewayMetrics = createGatewayMetrics(metrics.registry);
   const planCache = new InstrumentedPlanCache(config.QUERY_PLAN_CACHE_MB * 2 ** 20, gatewayMetrics);
   const services = createSubgraphServices(config, { logger, metrics: gatewayMetrics });
@@ -76,27 +65,12 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
         buildService: services.buildService,
       }),
   );
-  const accountsUrl = subgraphs.find((s) => s.name === 'accounts')?.url;
-  if (!accountsUrl) throw new Error('the supergraph has no accounts subgraph, which sessions need');
-  const frontDoor = await createFrontDoor(config, { metrics, logger, accountsUrl });
+  const frontDoor = await createFrontDoor(config, { metrics, gatewayMetrics, logger });
 
   const http = createHttpApp({
     metrics,
     config,
-    readiness: {
-      // A subgraph that is not ready leaves the gateway "degraded", not unavailable: it still answers
-      // everything else (docs/adr/0010), and draining the gateways would not bring the subgraph back.
-      ...Object.fromEntries(
-        subgraphs.map((s) => [
-          s.name,
-          optional(async () => {
-            const response = await fetch(new URL('/readyz', s.url), { signal: AbortSignal.timeout(1500) });
-            if (!response.ok) throw new Error(`HTTP ${response.status}`);
-          }),
-        ]),
-      ),
-      ...frontDoor.readiness,
-    },
+    readiness: { ...subgraphReadiness(subgraphs, services), ...frontDoor.readiness },
   });
   // Behind a proxy, the client address comes from X-Forwarded-For of the proxies trusted here.
   http.app.set('trust proxy', config.TRUST_PROXY);
@@ -149,4 +123,26 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
       await http.closeMetrics();
     },
   };
+}
+
+/**
+ * /readyz's check of each subgraph, as its settings say (docs/gateway.md): by default `{ __typename }`
+ * through the gateway's own client (signed when it has a secret), which any subgraph answers; or a
+ * GET of a health URL answering 2xx; or none.
+ */
+function subgraphReadiness(subgraphs: SubgraphSettings[], services: SubgraphServices) {
+  // A subgraph that does not answer leaves the gateway "degraded", not unavailable: it still answers
+  // everything else (docs/adr/0010), and draining the gateways would not bring the subgraph back.
+  const checks: Record<string, ReadinessCheck> = {};
+  for (const subgraph of subgraphs) {
+    const { readiness } = subgraph;
+    if (readiness.kind === 'graphql') checks[subgraph.name] = optional(() => services.probe(subgraph.name));
+    if (readiness.kind === 'url') {
+      checks[subgraph.name] = optional(async () => {
+        const response = await fetch(readiness.url, { signal: AbortSignal.timeout(1500) });
+        if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      });
+    }
+  }
+  return checks;
 }

@@ -1,11 +1,16 @@
 import { loadGatewayConfig } from './config';
 import { explorerEnabled, subgraphClientSettings } from './resilience-config';
 
-// What every gateway configuration needs besides the settings under test.
+// What every gateway configuration needs besides the settings under test (production: every secret).
 const secrets = {
-  ACCOUNTS_SIGNING_SECRET: 'a'.repeat(32),
-  CATALOG_SIGNING_SECRET: 'c'.repeat(32),
+  ...Object.fromEntries(
+    ['ACCOUNTS', 'CATALOG', 'CART', 'ORDERS', 'PAYMENTS', 'SEARCH'].map((s) => [
+      `${s}_SIGNING_SECRET`,
+      `${s}`.padEnd(32, '-'),
+    ]),
+  ),
   GATEWAY_REDIS_URL: 'redis://gateway:secret@127.0.0.1:6379',
+  COOKIE_SECURE: 'true',
 };
 
 describe('subgraph client settings', () => {

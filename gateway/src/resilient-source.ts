@@ -124,9 +124,15 @@ export class ResilientDataSource extends PolystoreDataSource {
   readonly name: string;
   private readonly logger: Logger | undefined;
 
-  constructor(config: { name: string; url: string; fetcher: Fetcher; logger?: Logger }) {
-    // Only accounts may hand the gateway session changes (sign-in, sign-out).
-    super({ url: config.url, fetcher: config.fetcher, acceptsSessionGrants: config.name === 'accounts' });
+  constructor(config: {
+    name: string;
+    url: string;
+    fetcher: Fetcher;
+    logger?: Logger;
+    acceptsSessionGrants?: boolean;
+  }) {
+    // Only the sessions subgraph (accounts) may hand the gateway session changes (sign-in, sign-out).
+    super({ url: config.url, fetcher: config.fetcher, acceptsSessionGrants: config.acceptsSessionGrants });
     this.name = config.name;
     this.logger = config.logger;
   }

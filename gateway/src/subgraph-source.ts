@@ -21,6 +21,17 @@ export function signingFetcher(secret: string, inner: Fetcher): Fetcher {
   };
 }
 
+/**
+ * For a subgraph the gateway holds no secret for: the caller's identity is not sent at all, since
+ * identity travels only inside a signed request (a subgraph could not tell it from a forgery).
+ */
+export function unsignedFetcher(inner: Fetcher): Fetcher {
+  return (url, init = {}) => {
+    const { [IDENTITY_HEADER]: _unsigned, ...headers } = (init.headers as Record<string, string> | undefined) ?? {};
+    return inner(url, { ...init, headers });
+  };
+}
+
 /** One subgraph, as the gateway calls it: identity and request id forwarded, every request signed. */
 export class PolystoreDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   /** Only the accounts subgraph may hand the gateway session changes (sign-in, sign-out). */

@@ -32,6 +32,9 @@ async function withClient<T>(url: string, work: (client: Client) => Promise<T>):
   }
 }
 
+/** The advisory lock key that serialises role changes (any constant unique to this purpose). */
+const ROLES_LOCK = 0x706f6c79; // 'poly'
+
 async function ensureRole(admin: Client, role: Role): Promise<void> {
   const exists = await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role.name]);
   const verb = exists.rowCount ? 'ALTER' : 'CREATE';
@@ -42,8 +45,15 @@ async function ensureRole(admin: Client, role: Role): Promise<void> {
 
 export async function provisionDatabase(adminUrl: string, spec: ServiceDatabase, template?: string): Promise<void> {
   await withClient(adminUrl, async (admin) => {
-    await ensureRole(admin, spec.owner);
-    if (spec.app) await ensureRole(admin, spec.app);
+    // Roles are cluster-wide rows: two provisions at once (parallel test files, other checkouts on
+    // the same server) altering the same role fail with "tuple concurrently updated". One at a time.
+    await admin.query('SELECT pg_advisory_lock($1)', [ROLES_LOCK]);
+    try {
+      await ensureRole(admin, spec.owner);
+      if (spec.app) await ensureRole(admin, spec.app);
+    } finally {
+      await admin.query('SELECT pg_advisory_unlock($1)', [ROLES_LOCK]);
+    }
     const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [spec.database]);
     if (!exists.rowCount) {
       await admin.query(

@@ -133,7 +133,8 @@ export async function seed(size: SampleSize, targets: SeedTargets): Promise<Samp
   }
 
   if (targets.cartRedisUrl) {
-    const redis = createRedis(targets.cartRedisUrl, metrics);
+    // a bulk load, not a request: a long deadline per command
+    const redis = createRedis(targets.cartRedisUrl, metrics, { commandTimeout: 30_000 });
     await redis.connect();
     try {
       const progress = new Progress('cart: carts', sample.carts.length);

@@ -1,6 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { ANONYMOUS, type Identity, type IssuedSession, type Logger, type SessionGrant } from '@polystore/platform';
+import {
+  ANONYMOUS,
+  AppError,
+  ErrorCode,
+  type Identity,
+  type IssuedSession,
+  type Logger,
+  type SessionGrant,
+} from '@polystore/platform';
 import type { AccessTokenVerifier } from './access-tokens';
 import type { AccountsSessions } from './accounts-sessions';
 import type { Revocations } from './revocations';
@@ -12,12 +20,32 @@ export interface AuthDeps {
   revocations: Revocations;
   accounts: AccountsSessions;
   logger: Logger;
-  onOutcome?: (outcome: 'token' | 'refreshed' | 'anonymous' | 'refresh_refused' | 'revoked') => void;
+  onOutcome?: (outcome: SessionOutcome) => void;
 }
+
+/**
+ * How a request's identity was established (the `outcome` label of gateway_sessions_total):
+ * `token_unchecked` is a valid token accepted while the revocation list could not be read;
+ * `refresh_deferred` a refresh not attempted (revocation list unreadable) or not answered (accounts
+ * unavailable), the request served as anonymous with its cookies kept.
+ */
+export type SessionOutcome =
+  'token' | 'token_unchecked' | 'refreshed' | 'anonymous' | 'refresh_refused' | 'refresh_deferred' | 'revoked';
 
 /** The identity the front door established for this request (never a header the client sent). */
 export function identityOf(res: Response): Identity {
   return (res.locals['identity'] as Identity | undefined) ?? ANONYMOUS;
+}
+
+/**
+ * Without sessions (the supergraph has no sessions subgraph): every client is anonymous, known only
+ * by its address, and no cookie is set — the gateway then answers as a stock one would.
+ */
+export function anonymousCallers(): RequestHandler {
+  return (req: Request, res: Response, next: NextFunction) => {
+    res.locals['identity'] ??= { roles: [], clientAddress: req.ip ?? req.socket.remoteAddress ?? undefined };
+    next();
+  };
 }
 
 /**
@@ -27,7 +55,10 @@ export function identityOf(res: Response): Identity {
  *  2. else a refresh secret → accounts is asked for a new token (and rotates the secret); the new
  *     cookies go out with this response;
  *  3. else anonymous, with the browser's session id — a new one (and its cookie) when it has none.
- * A failed refresh leaves an anonymous caller; accounts unreachable → 503 (nothing is guessed).
+ * A failed refresh leaves an anonymous caller. When the revocation list cannot be read, a valid
+ * token is still accepted (it expires within minutes) but no refresh mints a new one; when accounts
+ * cannot answer a refresh, neither: that request is anonymous, its cookies kept for the next one
+ * (docs/adr/0008-sessions-and-tokens.md, "When a store is down").
  */
 export class Authenticator {
   constructor(private readonly deps: AuthDeps) {}
@@ -57,8 +88,9 @@ export class Authenticator {
     if (presented.accessToken) {
       const check = await tokens.verify(presented.accessToken);
       if (check.status === 'valid' && check.claims.sid === sessionId) {
-        if (!(await revocations.isRevoked(sessionId, check.claims.sct))) {
-          this.deps.onOutcome?.('token');
+        const revocation = await revocations.check(sessionId, check.claims.sct);
+        if (revocation !== 'revoked') {
+          this.deps.onOutcome?.(revocation === 'valid' ? 'token' : 'token_unchecked');
           return { userId: check.claims.sub, roles: check.claims.roles, sessionId, clientAddress };
         }
         this.deps.onOutcome?.('revoked');
@@ -70,7 +102,17 @@ export class Authenticator {
       return anonymous;
     }
 
-    const refreshed = await accounts.refresh(sessionId, presented.secret);
+    // A refresh mints a token no revocation could stop for its lifetime: not while the list is unreadable.
+    if (!(await revocations.answers(sessionId))) return this.deferred(anonymous);
+    let refreshed;
+    try {
+      refreshed = await accounts.refresh(sessionId, presented.secret);
+    } catch (error) {
+      if (error instanceof AppError && error.extensions['code'] === ErrorCode.SERVICE_UNAVAILABLE) {
+        return this.deferred(anonymous);
+      }
+      throw error;
+    }
     await revocations.record(refreshed.grant.revoked);
     const issued = refreshed.ok ? refreshed.grant.issued : undefined;
     const identity = issued ? await this.identityFrom(issued, clientAddress) : null;
@@ -84,6 +126,12 @@ export class Authenticator {
     this.deps.onOutcome?.('refreshed');
     cookies.setIssued(res, issued);
     return identity;
+  }
+
+  /** Anonymous for this request only: the session's cookies stay, so the next request refreshes. */
+  private deferred(anonymous: Identity): Identity {
+    this.deps.onOutcome?.('refresh_deferred');
+    return anonymous;
   }
 
   /**

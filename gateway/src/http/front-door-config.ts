@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { schemaDir, urlWithScheme } from '@polystore/platform';
+import { redisClientEnv, schemaDir, urlWithScheme } from '@polystore/platform';
 
 const flag = (fallback: boolean) => z.stringbool().default(fallback);
 const limit = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
@@ -10,8 +10,14 @@ const limit = (fallback: number) => z.coerce.number().int().min(1).default(fallb
  * persisted operations. Spread into the gateway's environment schema (config.ts).
  */
 export const frontDoorEnv = {
-  /** The gateway's own Redis (ACL user `gateway`, keys `gw:*`): rate limits, APQ, token revocations. */
-  GATEWAY_REDIS_URL: urlWithScheme('redis', 'rediss'),
+  /**
+   * The gateway's own Redis (ACL user `gateway`, keys `gw:*`): rate limits, APQ, token revocations,
+   * shared by every instance. Required in production; without it (development) they are kept in
+   * this process.
+   */
+  GATEWAY_REDIS_URL: urlWithScheme('redis', 'rediss').optional(),
+  /** Deadline of one command to the gateway's Redis (docs/redis-clients.md). */
+  ...redisClientEnv,
   /** Every key the gateway writes starts with this (tests use `gw:t_<suffix>:`). */
   GATEWAY_REDIS_PREFIX: z
     .string()
@@ -25,7 +31,12 @@ export const frontDoorEnv = {
     .string()
     .default('false')
     .transform((v): boolean | number | string => (v === 'false' ? false : /^\d+$/.test(v) ? Number(v) : v)),
-  /** Accounts' public signing keys; default: `/.well-known/jwks.json` on the accounts subgraph's origin. */
+  /**
+   * The subgraph that owns sessions (sign-in, refresh, JWKS): `off` turns sessions off. Default
+   * `accounts`; when the supergraph has no such subgraph, sessions are off (every caller anonymous).
+   */
+  SESSIONS_SUBGRAPH: z.string().min(1).optional(),
+  /** The sessions subgraph's public signing keys; default: `/.well-known/jwks.json` on its origin. */
   ACCOUNTS_JWKS_URL: urlWithScheme('http', 'https').optional(),
   /** Cookies only over HTTPS. Only plain-http local development may turn it off; never production. */
   COOKIE_SECURE: flag(true),

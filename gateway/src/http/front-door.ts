@@ -5,6 +5,9 @@ import type { Redis } from 'ioredis';
 import {
   createRedis,
   JWKS_PATH,
+  optional,
+  rateLimitedWarn,
+  redisFailure,
   SESSION_REFRESH_PATH,
   type Logger,
   type ReadinessCheck,
@@ -12,12 +15,13 @@ import {
 } from '@polystore/platform';
 import { AccessTokenVerifier } from '../auth/access-tokens';
 import { AccountsSessions } from '../auth/accounts-sessions';
-import { Authenticator, identityOf } from '../auth/authenticate';
+import { anonymousCallers, Authenticator, identityOf } from '../auth/authenticate';
 import { Revocations } from '../auth/revocations';
 import { SessionCookies } from '../auth/session-cookies';
 import { serviceCallers } from '../auth/service-callers';
 import { acceptSessionGrants } from '../auth/session-grants';
 import type { GatewayConfig } from '../config';
+import type { GatewayMetrics } from '../plugins/metrics';
 import { operationLimits } from '../plugins/operation-limits';
 import {
   loadPersistedOperations,
@@ -43,7 +47,8 @@ export interface FrontDoor {
   context(args: { req: Request; res: Response }): Promise<GatewayContext>;
   readiness: Record<string, ReadinessCheck>;
   safelist: Map<string, PersistedOperation>;
-  redis: Redis;
+  /** The gateway's Redis; undefined in development without GATEWAY_REDIS_URL. */
+  redis: Redis | undefined;
   /** /readyz answers 503 from now on (load balancers stop sending), in-flight requests still finish. */
   beginShutdown(): void;
   stop(): Promise<void>;
@@ -55,30 +60,54 @@ export interface FrontDoor {
  */
 export async function createFrontDoor(
   config: GatewayConfig,
-  deps: { metrics: ServiceMetrics; logger: Logger; accountsUrl: string },
+  deps: { metrics: ServiceMetrics; gatewayMetrics: GatewayMetrics; logger: Logger },
 ): Promise<FrontDoor> {
   const { metrics, logger } = deps;
   const production = config.NODE_ENV === 'production';
-  const redis = createRedis(config.GATEWAY_REDIS_URL, metrics, {
-    keyPrefix: config.GATEWAY_REDIS_PREFIX,
-    // the gateway's ACL user may not run INFO, which the ready check uses
-    enableReadyCheck: false,
-  });
-  await redis.connect();
+  let redis: Redis | undefined;
+  if (config.GATEWAY_REDIS_URL) {
+    redis = createRedis(config.GATEWAY_REDIS_URL, metrics, {
+      keyPrefix: config.GATEWAY_REDIS_PREFIX,
+      commandTimeout: config.REDIS_COMMAND_TIMEOUT_MS,
+      logger,
+    });
+    await redis.connect();
+  } else {
+    // config.ts refuses this in production
+    logger.warn(
+      'GATEWAY_REDIS_URL is not set: rate limits, automatic persisted queries and session revocations are kept in this process only (development)',
+    );
+  }
+  // While Redis cannot answer, each of these is done in this process instead: counted, and logged
+  // at most every 10 s per kind (docs/adr/0008, "When a store is down").
+  const warn = rateLimitedWarn(logger);
+  const fallback = (use: string) => (error: unknown) => {
+    metrics.storeFallbacks.inc({ store: 'redis', use });
+    warn(
+      use,
+      { store: 'redis', use, reason: redisFailure(error) ?? 'error' },
+      `Redis unavailable: ${use} in this process`,
+    );
+  };
 
-  const accountsSecret = config.signingSecrets['accounts'];
-  if (!accountsSecret) throw new Error('ACCOUNTS_SIGNING_SECRET is not set');
-  const auth = new Authenticator({
-    cookies: new SessionCookies({
-      secure: config.COOKIE_SECURE,
-      sameSite: config.COOKIE_SAME_SITE,
-      anonymousTtlMs: config.ANONYMOUS_SESSION_TTL_SECONDS * 1000,
-    }),
-    tokens: new AccessTokenVerifier(new URL(config.ACCOUNTS_JWKS_URL ?? new URL(JWKS_PATH, deps.accountsUrl))),
-    revocations: new Revocations(redis),
-    accounts: new AccountsSessions(new URL(SESSION_REFRESH_PATH, deps.accountsUrl), accountsSecret),
-    logger,
-  });
+  const sessions = config.sessions;
+  const auth = sessions
+    ? new Authenticator({
+        cookies: new SessionCookies({
+          secure: config.COOKIE_SECURE,
+          sameSite: config.COOKIE_SAME_SITE,
+          anonymousTtlMs: config.ANONYMOUS_SESSION_TTL_SECONDS * 1000,
+        }),
+        tokens: new AccessTokenVerifier(new URL(config.ACCOUNTS_JWKS_URL ?? new URL(JWKS_PATH, sessions.url))),
+        revocations: new Revocations(redis, {
+          onUnavailable: (action, error) => fallback(`revocations_${action}`)(error),
+        }),
+        accounts: new AccountsSessions(new URL(SESSION_REFRESH_PATH, sessions.url), sessions.signingSecret!),
+        logger,
+        onOutcome: (outcome) => deps.gatewayMetrics.sessions.inc({ outcome }),
+      })
+    : undefined;
+  if (!sessions) logger.info('sessions are off: the supergraph has no sessions subgraph (SESSIONS_SUBGRAPH)');
 
   const allowed = new Set(config.CORS_ORIGINS);
   const corsHandler = cors({
@@ -109,11 +138,12 @@ export async function createFrontDoor(
         bodyLimit: config.BODY_LIMIT,
         onReject: () => metrics.rejectedRequests.inc({ reason: 'bad_service_signature' }),
       }),
-      auth.middleware(),
+      auth ? auth.middleware() : anonymousCallers(),
       useRateLimit(redis, {
         points: config.RATE_LIMIT_POINTS,
         windowSeconds: config.RATE_LIMIT_WINDOW_SECONDS,
         onLimited: () => metrics.rejectedRequests.inc({ reason: 'rate_limited' }),
+        onFallback: fallback('rate_limit'),
       }),
       express.json({ limit: config.BODY_LIMIT }),
       // Apollo's CSRF prevention judges a text/plain or form POST by its headers; without this,
@@ -132,7 +162,11 @@ export async function createFrontDoor(
       parseOptions: limits.parseOptions,
       validationRules: limits.validationRules,
       persistedQueries: {
-        cache: new PersistedOperationCache(safelist, mode === 'apq' ? redis : null, config.APQ_TTL_SECONDS),
+        cache: new PersistedOperationCache(
+          safelist,
+          mode === 'apq' ? { redis, onFallback: fallback('apq') } : null,
+          config.APQ_TTL_SECONDS,
+        ),
         ttl: config.APQ_TTL_SECONDS,
       },
       allowBatchedHttpRequests: false,
@@ -141,11 +175,12 @@ export async function createFrontDoor(
     },
     async context({ req, res }) {
       const context: GatewayContext = { requestId: String(req.headers['x-request-id']), identity: identityOf(res) };
-      acceptSessionGrants(context, (grant) => auth.applyGrant(res, grant));
+      if (auth) acceptSessionGrants(context, (grant) => auth.applyGrant(res, grant));
       return context;
     },
     readiness: {
-      redis: () => redis.ping(),
+      // without Redis the gateway limits and checks sessions in process (docs/redis-clients.md): degraded
+      ...(redis ? { redis: optional(() => redis.ping()) } : {}),
       accepting: async () => {
         if (shuttingDown) throw new Error('shutting down');
       },
@@ -156,7 +191,7 @@ export async function createFrontDoor(
       shuttingDown = true;
     },
     async stop() {
-      await redis.quit().catch(() => redis.disconnect());
+      await redis?.quit().catch(() => redis.disconnect());
     },
   };
 }

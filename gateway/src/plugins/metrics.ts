@@ -16,6 +16,8 @@ export interface GatewayMetrics {
   subgraphRetries: Counter<'subgraph'>;
   breakerState: Gauge<'subgraph'>;
   planCacheLookups: Counter<'result'>;
+  /** How each client request's identity was established (auth/authenticate.ts SessionOutcome). */
+  sessions: Counter<'outcome'>;
   /** Where the plan-cache gauges read their values at each scrape. */
   watchPlanCache(stats: () => { entries: number; bytes: number }): void;
 }
@@ -62,6 +64,12 @@ export function createGatewayMetrics(registry: Registry): GatewayMetrics {
       name: 'query_plan_cache_lookups_total',
       help: 'Query-plan cache lookups by result (hit: planning skipped; miss: the operation was planned)',
       labelNames: ['result'],
+      registers: [registry],
+    }),
+    sessions: new Counter({
+      name: 'gateway_sessions_total',
+      help: 'Client requests by how their identity was established (token, token_unchecked, refreshed, refresh_deferred, ...)',
+      labelNames: ['outcome'],
       registers: [registry],
     }),
     watchPlanCache(stats) {

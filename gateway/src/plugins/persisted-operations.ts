@@ -3,6 +3,7 @@ import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { parse, print } from 'graphql';
 import type { Redis } from 'ioredis';
+import { LRUCache } from 'lru-cache';
 import { loadNamedOperations, type NamedOperation } from '@polystore/platform';
 
 /** One operation of the safelist, as clients send it. */
@@ -31,33 +32,66 @@ export type PersistedOperationsMode = 'apq' | 'require';
 
 export const PERSISTED_QUERY_NOT_IN_LIST = 'PERSISTED_QUERY_NOT_IN_LIST';
 
+/** Where automatic persisted queries are registered (`apq` mode): Redis, and this process. */
+export interface ApqRegistry {
+  /** Shared by every instance; absent in development without Redis. */
+  redis?: Redis;
+  /** Redis could not answer: the operation is looked up in, or registered with, this process. */
+  onFallback?: (error: unknown) => void;
+}
+
 /**
  * Apollo's persisted-query cache, answered from the safelist first. In `apq` mode other hashes are
  * registered by clients (automatic persisted queries) and kept in the gateway's Redis
- * (`apq:<hash>`, with a TTL); in `require` mode nothing can be registered.
+ * (`apq:<hash>`, with a TTL) — and in this process (bounded) when there is no Redis or it cannot
+ * answer; a hash found in neither is an ordinary APQ miss (the client sends the text again). In
+ * `require` mode (`registry` null) nothing can be registered.
  */
 export class PersistedOperationCache implements KeyValueCache<string> {
+  private readonly local: LRUCache<string, string> | undefined;
+
   constructor(
     private readonly safelist: Map<string, PersistedOperation>,
-    private readonly redis: Redis | null,
+    private readonly registry: ApqRegistry | null,
     private readonly ttlSeconds: number,
-  ) {}
+  ) {
+    this.local = registry
+      ? new LRUCache({ maxSize: 16 * 2 ** 20, sizeCalculation: (text) => text.length || 1, ttl: ttlSeconds * 1000 })
+      : undefined;
+  }
 
   async get(key: string): Promise<string | undefined> {
     const hash = key.replace(/^apq:/, '');
     const listed = this.safelist.get(hash)?.body;
-    if (listed !== undefined || !this.redis) return listed;
-    return (await this.redis.get(`apq:${hash}`)) ?? undefined;
+    if (listed !== undefined || !this.registry) return listed;
+    const shared = await this.shared((redis) => redis.get(`apq:${hash}`));
+    return shared ?? this.local?.get(hash);
   }
 
   async set(key: string, value: string, options?: { ttl?: number | null }): Promise<void> {
     const hash = key.replace(/^apq:/, '');
-    if (!this.redis || this.safelist.has(hash) || !/^[0-9a-f]{64}$/.test(hash)) return;
-    await this.redis.set(`apq:${hash}`, value, 'EX', options?.ttl ?? this.ttlSeconds);
+    if (!this.registry || this.safelist.has(hash) || !/^[0-9a-f]{64}$/.test(hash)) return;
+    const ttl = options?.ttl ?? this.ttlSeconds;
+    const stored = await this.shared((redis) => redis.set(`apq:${hash}`, value, 'EX', ttl));
+    if (stored === undefined) this.local?.set(hash, value, { ttl: ttl * 1000 });
   }
 
   async delete(key: string): Promise<boolean | void> {
-    if (this.redis) await this.redis.del(`apq:${key.replace(/^apq:/, '')}`);
+    const hash = key.replace(/^apq:/, '');
+    this.local?.delete(hash);
+    await this.shared((redis) => redis.del(`apq:${hash}`));
+  }
+
+  /** A Redis call; undefined when there is no Redis or it did not answer (reported to onFallback). */
+  private async shared<T>(call: (redis: Redis) => Promise<T>): Promise<T | undefined> {
+    const redis = this.registry?.redis;
+    if (!redis) return undefined;
+    try {
+      return (await call(redis)) ?? undefined;
+    } catch (error) {
+      this.registry?.onFallback?.(error);
+      return undefined;
+    }
   }
 }
 

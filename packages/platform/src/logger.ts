@@ -19,3 +19,21 @@ export function createLogger(service: string, level = 'info'): Logger {
     },
   });
 }
+
+/**
+ * A warning that can fire on every request while a dependency is down, written at most once per
+ * `intervalMs` for each kind, with how many of that kind were left out since the line before.
+ */
+export function rateLimitedWarn(logger: Logger, intervalMs = 10_000, now: () => number = Date.now) {
+  const kinds = new Map<string, { at: number; suppressed: number }>();
+  return (kind: string, fields: Record<string, unknown>, message: string): void => {
+    const seen = kinds.get(kind);
+    const at = now();
+    if (seen && at - seen.at < intervalMs) {
+      seen.suppressed++;
+      return;
+    }
+    kinds.set(kind, { at, suppressed: 0 });
+    logger.warn({ ...fields, ...(seen?.suppressed ? { suppressed: seen.suppressed } : {}) }, message);
+  };
+}

@@ -11,6 +11,10 @@ export interface ServiceMetrics {
   entityRequests: Counter<'typename'>;
   entityRepresentations: Counter<'typename'>;
   storeCommands: Counter<'store' | 'operation'>;
+  /** Round trips a store did not answer (or refused), by store and reason. */
+  storeCommandErrors: Counter<'store' | 'reason'>;
+  /** Work done without a store that could not answer: a cache skipped, an in-process stand-in used. */
+  storeFallbacks: Counter<'store' | 'use'>;
   rejectedRequests: Counter<'reason'>;
   /** Keeps label cardinality bounded: unknown or unbounded operation names collapse to `other`. */
   operationLabel(name: string | null | undefined): string;
@@ -54,6 +58,18 @@ export function createMetrics(service: string, { maxOperationNames = 300 } = {})
       name: 'store_commands_total',
       help: 'Round trips to the service store, by store and operation',
       labelNames: ['store', 'operation'],
+      registers: [registry],
+    }),
+    storeCommandErrors: new Counter({
+      name: 'store_command_errors_total',
+      help: 'Store round trips that failed, by store and reason (timeout, offline, closed, reply)',
+      labelNames: ['store', 'reason'],
+      registers: [registry],
+    }),
+    storeFallbacks: new Counter({
+      name: 'store_fallbacks_total',
+      help: 'Times a service did without a store that could not answer, by store and what it did instead',
+      labelNames: ['store', 'use'],
       registers: [registry],
     }),
     rejectedRequests: new Counter({

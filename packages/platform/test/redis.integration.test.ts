@@ -1,4 +1,4 @@
-import { counterValue, createMetrics, createRedis } from '../src';
+import { counterValue, createMetrics, createRedis, redisFailure } from '../src';
 import { requireVar, stackEnv, uniqueSuffix } from '../../../test-support/stack-env';
 
 // Against the stack's real Redis, as the admin user, under a test prefix inside a declared key
@@ -30,5 +30,21 @@ describe('createRedis', () => {
     const between = await count();
     await redis.multi().set(`${key}:b`, 'x').get(`${key}:b`).exec();
     expect((await count()) - between).toBe(1);
+  });
+
+  it('gives up on a command Redis has not answered within its command timeout, counted as a timeout', async () => {
+    const own = createMetrics('test');
+    const impatient = createRedis(requireVar(stackEnv(), 'REDIS_URL'), own, { commandTimeout: 100 });
+    await impatient.connect();
+    try {
+      // Redis answers this one after 2 s (the list stays empty); the client stops waiting first
+      const error = await impatient.blpop(`${key}:never`, 2).catch((e: unknown) => e);
+      expect(redisFailure(error)).toBe('timeout');
+      expect(
+        await counterValue(own.registry, 'store_command_errors_total', { store: 'redis', reason: 'timeout' }),
+      ).toBe(1);
+    } finally {
+      impatient.disconnect();
+    }
   });
 });

@@ -55,10 +55,11 @@ export async function createAccounts(
       service: 'accounts',
       secret: config.ACCOUNTS_SIGNING_SECRET,
     });
+  // Sessions are accounts' own data: without Redis they answer SERVICE_UNAVAILABLE at once (redisCall).
   const redis = createRedis(config.ACCOUNTS_REDIS_URL, metrics, {
     keyPrefix: config.ACCOUNTS_REDIS_PREFIX,
-    // the accounts ACL user may not run INFO, which the ready check uses
-    enableReadyCheck: false,
+    commandTimeout: config.REDIS_COMMAND_TIMEOUT_MS,
+    logger,
   });
   await redis.connect();
   if (!config.ACCOUNTS_TOKEN_KEYS)

@@ -6,6 +6,7 @@ import {
   defaultPoolSize,
   loadConfig,
   port,
+  redisClientEnv,
   signingSecret,
   urlWithScheme,
 } from '@polystore/platform';
@@ -48,6 +49,8 @@ export const accountsEnv = {
   PASSWORD_HASH_TIMEOUT_MS: z.coerce.number().int().min(100).default(4000),
   /** Accounts' own Redis key space (ACL user `accounts`, keys `acc:*`): sessions, sign-in throttling. */
   ACCOUNTS_REDIS_URL: urlWithScheme('redis', 'rediss'),
+  /** Deadline of one Redis command: past it, a session operation answers SERVICE_UNAVAILABLE. */
+  ...redisClientEnv,
   /** Every key accounts writes starts with this (tests use `acc:t_<suffix>:`). */
   ACCOUNTS_REDIS_PREFIX: z
     .string()

@@ -33,8 +33,11 @@ export async function createCart(
 ): Promise<Cart> {
   const logger = deps.logger ?? createLogger('cart', config.LOG_LEVEL);
   const metrics = createMetrics('cart');
-  // The `cart` ACL user may not run INFO (@dangerous), which ioredis's ready check sends.
-  const redis = createRedis(config.CART_REDIS_URL, metrics, { enableReadyCheck: false });
+  // Redis is the cart's database: without it the cart answers SERVICE_UNAVAILABLE at once (redisCall).
+  const redis = createRedis(config.CART_REDIS_URL, metrics, {
+    commandTimeout: config.REDIS_COMMAND_TIMEOUT_MS,
+    logger,
+  });
   await redis.connect();
   const repository = new CartRepository(redis, { maxItems: config.CART_MAX_ITEMS, maxQuantity: MAX_QUANTITY });
   const products =

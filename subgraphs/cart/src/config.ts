@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { baseEnv, loadConfig, port, signingSecret, urlWithScheme } from '@polystore/platform';
+import { baseEnv, loadConfig, port, redisClientEnv, signingSecret, urlWithScheme } from '@polystore/platform';
 
 const DAY = 24 * 3600;
 const ttl = (fallback: number) =>
@@ -17,6 +17,8 @@ export const cartEnv = {
   CART_SIGNING_SECRET: signingSecret(),
   /** redis:// URL of the `cart` ACL user, which may touch only keys starting with `cart:`. */
   CART_REDIS_URL: urlWithScheme('redis', 'rediss'),
+  /** Deadline of one Redis command: past it, the cart answers SERVICE_UNAVAILABLE. */
+  ...redisClientEnv,
   /**
    * Prefix of every key the service writes: `cart:` in production; tests use `cart:t_<suffix>:` so
    * that parallel runs on one Redis never see each other's carts (the ACL allows only `cart:*`).

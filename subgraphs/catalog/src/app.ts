@@ -1,3 +1,4 @@
+import type { Redis } from 'ioredis';
 import type { Connection } from 'mongoose';
 import {
   createLogger,
@@ -25,6 +26,8 @@ import { resolvers } from './resolvers';
 export interface Catalog {
   server: SubgraphServer;
   connection: Connection;
+  /** The product cache's Redis, when CATALOG_REDIS_URL is set. */
+  redis: Redis | undefined;
   logger: Logger;
   metrics: ServiceMetrics;
   stop(): Promise<void>;
@@ -44,14 +47,17 @@ export async function createCatalog(config: CatalogConfig, deps: { logger?: Logg
   const models = createModels(connection);
   const productRepository = new ProductRepository(models);
   // The Redis level of the product cache is an optimisation: the catalog starts and answers
-  // without it (misses go to the store) and ioredis reconnects in the background.
-  const redis = config.CATALOG_REDIS_URL ? createRedis(config.CATALOG_REDIS_URL, metrics) : undefined;
-  redis?.on('error', (error: Error) => logger.warn({ err: error.message }, 'product cache: Redis unavailable'));
+  // without it (misses go to the store) and ioredis reconnects in the background. While Redis
+  // cannot answer, every lookup fails at once (no offline queue) and is skipped, never waited on.
+  const redis = config.CATALOG_REDIS_URL
+    ? createRedis(config.CATALOG_REDIS_URL, metrics, { commandTimeout: config.REDIS_COMMAND_TIMEOUT_MS, logger })
+    : undefined;
   await redis?.connect().catch(() => undefined);
   const cache = new TwoLevelProductCache(redis, {
     l1Seconds: config.PRODUCT_CACHE_L1_SECONDS,
     l2Seconds: config.PRODUCT_CACHE_L2_SECONDS,
     registry: metrics.registry,
+    onUnavailable: () => metrics.storeFallbacks.inc({ store: 'redis', use: 'product_cache' }),
   });
   const storeLoads = new SharedLoads<ProductDoc>();
   const categories = new CategoryService(new CategoryRepository(models), config.CATEGORY_CACHE_TTL_SECONDS);
@@ -80,6 +86,7 @@ export async function createCatalog(config: CatalogConfig, deps: { logger?: Logg
   return {
     server,
     connection,
+    redis,
     logger,
     metrics,
     async stop() {

@@ -1,6 +1,14 @@
 import os from 'node:os';
 import { z } from 'zod';
-import { baseEnv, defaultPoolSize, loadConfig, port, signingSecret, urlWithScheme } from '@polystore/platform';
+import {
+  baseEnv,
+  defaultPoolSize,
+  loadConfig,
+  port,
+  redisClientEnv,
+  signingSecret,
+  urlWithScheme,
+} from '@polystore/platform';
 
 export const CURRENCIES = ['EUR', 'USD', 'GBP'] as const;
 
@@ -21,6 +29,8 @@ export const catalogEnv = {
   STORE_CURRENCY: z.enum(CURRENCIES).default('EUR'),
   /** Redis for the shared product cache (user `catalog`, keys `cat:*`); without it only the process cache is used. */
   CATALOG_REDIS_URL: urlWithScheme('redis', 'rediss').optional(),
+  /** Deadline of one product-cache command: past it the cache is skipped and the store read. */
+  ...redisClientEnv,
   /** Seconds a product stays in the process cache (0 disables it) and in Redis. */
   PRODUCT_CACHE_L1_SECONDS: z.coerce.number().int().min(0).max(60).default(5),
   PRODUCT_CACHE_L2_SECONDS: z.coerce.number().int().min(1).max(3600).default(120),

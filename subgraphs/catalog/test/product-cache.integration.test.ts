@@ -70,6 +70,7 @@ describe('the product cache', () => {
   it('loads what it does not have from the store in one query, then serves it from memory', async () => {
     const ids = [await createProduct('TEA-2'), await createProduct('TEA-3')];
     const redis = createRedis(redisUrl, createMetrics('test'));
+    await redis.connect(); // no offline queue: a command before the connection would fail
     await redis.del(...ids.map((id) => `cat:product:${id}`));
     redis.disconnect();
     const [c, urlC] = await start();
@@ -87,6 +88,7 @@ describe('the product cache', () => {
   it('sends one store query for concurrent requests that miss on the same products', async () => {
     const ids = [await createProduct('TEA-5'), await createProduct('TEA-6')];
     const redis = createRedis(redisUrl, createMetrics('test'));
+    await redis.connect(); // no offline queue: a command before the connection would fail
     await redis.del(...ids.map((id) => `cat:product:${id}`));
     redis.disconnect();
     const [c, urlC] = await start();

@@ -1,6 +1,8 @@
 import express, { type Express, type Response } from 'express';
 import {
+  AppError,
   encodeSessionGrant,
+  ErrorCode,
   JWKS_PATH,
   keepRawBody,
   refreshRequest,
@@ -48,7 +50,16 @@ export function mountSessionRoutes(
         res.status(400).json({ error: 'expected { sessionId, secret }' });
         return;
       }
-      const outcome = await deps.sessions.refresh(body.data.sessionId, body.data.secret);
+      let outcome;
+      try {
+        outcome = await deps.sessions.refresh(body.data.sessionId, body.data.secret);
+      } catch (error) {
+        // sessions' Redis not answering: 503 at once, which the gateway treats as "try later"
+        const unavailable = error instanceof AppError && error.extensions['code'] === ErrorCode.SERVICE_UNAVAILABLE;
+        if (!unavailable) deps.logger.error({ err: error }, 'session refresh failed');
+        res.status(unavailable ? 503 : 500).json({ error: unavailable ? 'sessions unavailable' : 'internal error' });
+        return;
+      }
       res.status(outcome.ok ? 200 : 401).json(outcome.grant);
     },
   );

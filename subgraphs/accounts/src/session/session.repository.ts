@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { redisCall } from '@polystore/platform';
 
 /**
  * A signed-in session as accounts keeps it. Only a hash of the refresh secret is stored, and no
@@ -36,6 +37,8 @@ type RotatingRedis = Redis & {
  * the `acc:` prefix):
  *   sess:<sessionId>        hash, expires after the idle timeout (renewed on refresh), never past the absolute end
  *   user-sessions:<userId>  set of that user's session ids (sign out everywhere), expires with the longest session
+ * Sessions have no other copy: when Redis does not answer, every method fails at once with
+ * SERVICE_UNAVAILABLE (redisCall; the client's command timeout bounds a slow Redis).
  */
 export class SessionRepository {
   private readonly redis: RotatingRedis;
@@ -48,24 +51,26 @@ export class SessionRepository {
   /** Replaces any session with the same id. One round trip. */
   async create(session: SessionRecord, ttlMs: number, userIndexTtlMs: number): Promise<void> {
     const key = sessionKey(session.id);
-    await this.redis
-      .multi()
-      .del(key)
-      .hset(key, {
-        userId: session.userId,
-        secretHash: session.secretHash,
-        createdAt: String(session.createdAt),
-        expiresAt: String(session.expiresAt),
-      })
-      .pexpire(key, ttlMs)
-      .sadd(userKey(session.userId), session.id)
-      .pexpire(userKey(session.userId), userIndexTtlMs)
-      .exec()
-      .then(throwOnFailure);
+    await redisCall(() =>
+      this.redis
+        .multi()
+        .del(key)
+        .hset(key, {
+          userId: session.userId,
+          secretHash: session.secretHash,
+          createdAt: String(session.createdAt),
+          expiresAt: String(session.expiresAt),
+        })
+        .pexpire(key, ttlMs)
+        .sadd(userKey(session.userId), session.id)
+        .pexpire(userKey(session.userId), userIndexTtlMs)
+        .exec()
+        .then(throwOnFailure),
+    );
   }
 
   async find(id: string): Promise<SessionRecord | null> {
-    const hash = await this.redis.hgetall(sessionKey(id));
+    const hash = await redisCall(() => this.redis.hgetall(sessionKey(id)));
     if (!hash['userId'] || !hash['secretHash']) return null;
     return {
       id,
@@ -89,12 +94,8 @@ export class SessionRepository {
     now: number,
     ttlMs: number,
   ): Promise<'rotated' | 'gone' | 'changed'> {
-    const result = await this.redis.rotateSessionSecret(
-      sessionKey(id),
-      expectedHash,
-      nextHash,
-      String(now),
-      String(ttlMs),
+    const result = await redisCall(() =>
+      this.redis.rotateSessionSecret(sessionKey(id), expectedHash, nextHash, String(now), String(ttlMs)),
     );
     return result === 1 ? 'rotated' : result === 0 ? 'gone' : 'changed';
   }
@@ -102,19 +103,19 @@ export class SessionRepository {
   /** Delete one session; true when it existed. */
   async delete(id: string, userId: string): Promise<boolean> {
     const [[, deleted] = []] = throwOnFailure(
-      await this.redis.multi().del(sessionKey(id)).srem(userKey(userId), id).exec(),
+      await redisCall(() => this.redis.multi().del(sessionKey(id)).srem(userKey(userId), id).exec()),
     );
     return deleted === 1;
   }
 
   /** Delete every session of a user; returns the ids of those that still existed. */
   async deleteAllOf(userId: string): Promise<string[]> {
-    const ids = await this.redis.smembers(userKey(userId));
+    const ids = await redisCall(() => this.redis.smembers(userKey(userId)));
     if (!ids.length) return [];
     const multi = this.redis.multi();
     for (const id of ids) multi.del(sessionKey(id));
     multi.del(userKey(userId));
-    const results = throwOnFailure(await multi.exec());
+    const results = throwOnFailure(await redisCall(() => multi.exec()));
     return ids.filter((_, i) => results[i]?.[1] === 1);
   }
 }

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { RateLimiterRedis, type RateLimiterRes } from 'rate-limiter-flexible';
-import type { AppError } from '@polystore/platform';
+import { fromRedisError, redisCall, type AppError } from '@polystore/platform';
 import { rateLimited } from '../rate-limited';
 
 /**
@@ -9,6 +9,8 @@ import { rateLimited } from '../rate-limited';
  * sign-in is refused with RATE_LIMITED before the password is even checked. A success clears the
  * email's count and gives the address its attempt back, so only failures accumulate.
  * Keys: rl:signin:email:<email>, rl:signin:addr:<address>, each expiring with its window.
+ * No Redis, no sign-in: an attempt that cannot be counted is SERVICE_UNAVAILABLE (the password is
+ * never checked unthrottled), at once (redisCall).
  */
 export class SignInThrottle {
   private readonly byEmail: RateLimiterRedis;
@@ -44,7 +46,8 @@ export class SignInThrottle {
     const refused: RateLimiterRes[] = [];
     for (const result of results) {
       if (result.status === 'fulfilled') continue;
-      if (result.reason instanceof Error) throw result.reason; // the store failed: not a verdict
+      // the store failed: not a verdict
+      if (result.reason instanceof Error) throw fromRedisError(result.reason);
       refused.push(result.reason as RateLimiterRes);
     }
     if (refused.length) throw tooManyAttempts(Math.max(...refused.map((r) => r.msBeforeNext)));
@@ -55,12 +58,16 @@ export class SignInThrottle {
    * given back to the email and the address, so a refusal by load never counts as a failure.
    */
   async notAttempted(email: string, address: string | undefined): Promise<void> {
-    await Promise.all([this.byEmail.reward(email, 1), address ? this.byAddress.reward(address, 1) : undefined]);
+    await redisCall(() =>
+      Promise.all([this.byEmail.reward(email, 1), address ? this.byAddress.reward(address, 1) : undefined]),
+    );
   }
 
   /** A correct password: the email's failures are forgotten and the address gets its attempt back. */
   async succeeded(email: string, address: string | undefined): Promise<void> {
-    await Promise.all([this.byEmail.delete(email), address ? this.byAddress.reward(address, 1) : undefined]);
+    await redisCall(() =>
+      Promise.all([this.byEmail.delete(email), address ? this.byAddress.reward(address, 1) : undefined]),
+    );
   }
 }
 

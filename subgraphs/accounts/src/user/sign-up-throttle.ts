@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { RateLimiterRedis, type RateLimiterRes } from 'rate-limiter-flexible';
+import { fromRedisError, redisCall } from '@polystore/platform';
 import { rateLimited } from '../rate-limited';
 
 /**
@@ -7,6 +8,7 @@ import { rateLimited } from '../rate-limited';
  * like sign-in's throttle: the address is the one the gateway signs into the caller's identity.
  * Every sign-up counts (one that finds its email taken too: it tells whether an email has an
  * account); past the budget, RATE_LIMITED before any hashing. Key: rl:signup:addr:<address>.
+ * A sign-up that cannot be counted (Redis down) is SERVICE_UNAVAILABLE, at once, as sign-in's is.
  */
 export class SignUpThrottle {
   private readonly byAddress: RateLimiterRedis;
@@ -26,13 +28,13 @@ export class SignUpThrottle {
     try {
       await this.byAddress.consume(address);
     } catch (rejection) {
-      if (rejection instanceof Error) throw rejection; // the store failed: not a verdict
+      if (rejection instanceof Error) throw fromRedisError(rejection); // the store failed: not a verdict
       throw rateLimited('Too many sign-ups from this address', (rejection as RateLimiterRes).msBeforeNext);
     }
   }
 
   /** The sign-up was not carried out (the password hasher was busy): the address gets it back. */
   async notAttempted(address: string | undefined): Promise<void> {
-    if (address) await this.byAddress.reward(address, 1);
+    if (address) await redisCall(() => this.byAddress.reward(address, 1));
   }
 }

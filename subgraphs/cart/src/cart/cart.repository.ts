@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { redisCall } from '@polystore/platform';
 import type { CartLine } from './cart.model';
 import { CART_SCRIPT } from './cart.script';
 
@@ -45,19 +46,24 @@ export class CartRepository {
     this.run = command.bind(redis);
   }
 
-  /** One atomic round trip: merge (when asked), apply, refresh the TTL, return the whole cart. */
+  /**
+   * One atomic round trip: merge (when asked), apply, refresh the TTL, return the whole cart.
+   * Redis not answering: SERVICE_UNAVAILABLE, at once (the cart has no other copy).
+   */
   async apply(target: CartTarget, operation: CartOperation, now: Date): Promise<CartResult> {
     const keys = target.mergeFrom ? [target.key, target.mergeFrom] : [target.key];
-    const reply = await this.run(
-      keys.length,
-      ...keys,
-      operation.op,
-      now.getTime(),
-      target.ttlSeconds * 1000,
-      this.limits.maxItems,
-      this.limits.maxQuantity,
-      'productId' in operation ? operation.productId : '',
-      'quantity' in operation ? operation.quantity : 0,
+    const reply = await redisCall(() =>
+      this.run(
+        keys.length,
+        ...keys,
+        operation.op,
+        now.getTime(),
+        target.ttlSeconds * 1000,
+        this.limits.maxItems,
+        this.limits.maxQuantity,
+        'productId' in operation ? operation.productId : '',
+        'quantity' in operation ? operation.quantity : 0,
+      ),
     );
     const [status, ...rest] = reply;
     switch (status) {

@@ -11,6 +11,11 @@ import type { ProductDoc } from '../models';
  * Freshness: a write stores the new document in both levels unconditionally (write-through);
  * a reader that loaded a document from the store only fills L2 if the key is absent (SET NX), so
  * a reader holding an older copy can never overwrite a newer one a writer just stored.
+ *
+ * A Redis that cannot answer is skipped, never waited on: its client has no offline queue (a
+ * command fails at once while the connection is down) and a short command timeout; a lookup that
+ * fails is a miss (read from the store), a write that fails is dropped. Each is reported to
+ * `onUnavailable` (store_fallbacks_total{use="product_cache"}).
  */
 export interface ProductCache {
   getMany(ids: readonly string[]): Promise<Map<string, ProductDoc>>;
@@ -33,8 +38,9 @@ export class TwoLevelProductCache implements ProductCache {
 
   constructor(
     private readonly redis: Redis | undefined,
-    options: { l1Seconds: number; l2Seconds: number; l1Max?: number; registry: Registry },
+    options: { l1Seconds: number; l2Seconds: number; l1Max?: number; registry: Registry; onUnavailable?: () => void },
   ) {
+    this.onUnavailable = options.onUnavailable ?? (() => undefined);
     this.l1 =
       options.l1Seconds > 0 ? new LRUCache({ max: options.l1Max ?? 10_000, ttl: options.l1Seconds * 1000 }) : undefined;
     this.l2Seconds = options.l2Seconds;
@@ -47,6 +53,7 @@ export class TwoLevelProductCache implements ProductCache {
   }
 
   private readonly l2Seconds: number;
+  private readonly onUnavailable: () => void;
 
   async getMany(ids: readonly string[]): Promise<Map<string, ProductDoc>> {
     const found = new Map<string, ProductDoc>();
@@ -60,7 +67,11 @@ export class TwoLevelProductCache implements ProductCache {
       this.count('l1', found.size, missing.length);
     }
     if (this.redis && missing.length) {
-      const values = await this.redis.mget(...missing.map(key)).catch(() => missing.map(() => null));
+      const values = await this.redis.mget(...missing.map(key)).catch(() => {
+        this.onUnavailable();
+        return null;
+      });
+      if (!values) return found;
       let hits = 0;
       missing.forEach((id, i) => {
         const value = values[i];
@@ -80,12 +91,13 @@ export class TwoLevelProductCache implements ProductCache {
     if (!this.redis || !products.length) return;
     const pipeline = this.redis.pipeline();
     for (const p of products) pipeline.set(key(p._id), JSON.stringify(p), 'EX', this.l2Seconds, 'NX');
-    await pipeline.exec().catch(() => undefined);
+    const results = await pipeline.exec().catch(() => null);
+    if (!results || results.some(([error]) => error)) this.onUnavailable();
   }
 
   async put(product: ProductDoc): Promise<void> {
     this.l1?.set(product._id, product);
-    await this.redis?.set(key(product._id), JSON.stringify(product), 'EX', this.l2Seconds).catch(() => undefined);
+    await this.redis?.set(key(product._id), JSON.stringify(product), 'EX', this.l2Seconds).catch(this.onUnavailable);
   }
 
   private count(level: 'l1' | 'l2', hits: number, misses: number): void {
