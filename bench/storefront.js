@@ -15,33 +15,12 @@ const os = require('node:os');
 const path = require('node:path');
 const autocannon = require('autocannon');
 const { sum } = require('./prometheus-text');
-
-const root = path.resolve(__dirname, '..');
-const { loadNamedOperations } = require(path.join(root, 'packages/platform/dist/index.js'));
-const { generateSample, SAMPLE_PASSWORD } = require(path.join(root, 'tools/dist/sample-data.js'));
-const { createHash } = require('node:crypto');
+const { body, post: postTo, storefront } = require('./storefront-operations');
 
 const url = process.env.GATEWAY_URL ?? 'http://127.0.0.1:4000/graphql';
 const seconds = Number(process.argv[2] ?? 15);
 const connections = Number(process.argv[3] ?? 16);
-const operations = loadNamedOperations(path.join(root, 'schema', 'operations'));
-
-function body(name, variables) {
-  const operation = operations.get(name);
-  if (!operation) throw new Error(`no operation ${name}`);
-  const sha256Hash = createHash('sha256').update(operation.body).digest('hex');
-  return JSON.stringify({ operationName: name, variables, extensions: { persistedQuery: { version: 1, sha256Hash } } });
-}
-
-async function post(name, variables, cookie) {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(cookie ? { cookie } : {}) },
-    body: body(name, variables),
-  });
-  const cookies = response.headers.getSetCookie().map((c) => c.split(';')[0]);
-  return { json: await response.json(), cookies };
-}
+const post = (name, variables, cookie) => postTo(url, name, variables, cookie);
 
 const metricsUrl = process.env.GATEWAY_METRICS_URL ?? 'http://127.0.0.1:9400/metrics';
 const metricsHeaders = process.env.METRICS_TOKEN ? { authorization: `Bearer ${process.env.METRICS_TOKEN}` } : {};
@@ -56,22 +35,7 @@ async function rss() {
 }
 
 async function main() {
-  const sample = generateSample();
-  const customer = sample.users.find((u) => sample.orders.filter((o) => o.customerId === u.id).length >= 3);
-  const signIn = await post('SignIn', { input: { email: customer.email, password: SAMPLE_PASSWORD } });
-  if (signIn.json.errors)
-    throw new Error(`sign-in failed: ${JSON.stringify(signIn.json.errors)} (is the sample loaded?)`);
-  const cookie = signIn.cookies.join('; ');
-  const product = sample.products.find((p) => p.status === 'ACTIVE');
-
-  const scenarios = [
-    ['HomePage', {}, false],
-    ['ProductPage', { id: product.id }, false],
-    ['SearchProducts', { query: 'lamp', first: 20 }, false],
-    ['CategoryPage', { filter: { categories: ['lighting'], inStock: true }, first: 20 }, false],
-    ['Cart', {}, true],
-    ['AccountPage', { first: 10 }, true],
-  ];
+  const { cookie, scenarios } = await storefront(url);
   const results = [];
   const rssBefore = await rss();
   for (const [name, variables, signedIn] of scenarios) {

@@ -22,6 +22,8 @@ export interface Breaker {
    * trial of a half-open breaker (it goes through uncounted).
    */
   run<T>(attempt: () => Promise<T>, options?: { counted?: boolean }): Promise<T>;
+  /** Close it now (the subgraph was seen answering again), without waiting for the reset timeout. */
+  close(): void;
   shutdown(): void;
 }
 
@@ -66,6 +68,7 @@ export function createBreaker(
       if (circuit.opened) return Promise.reject(Object.assign(new Error('Breaker is open'), { code: BREAKER_OPEN }));
       return attempt();
     },
+    close: () => circuit.close(),
     shutdown: () => circuit.shutdown(),
   };
 }

@@ -23,10 +23,16 @@ interface Seen {
 }
 type Handler = (req: IncomingMessage, res: ServerResponse, n: number) => void;
 
-async function fakeSubgraph(handler: Handler) {
+/** `healthy` says whether /healthz answers (200) or resets; health checks are not in `seen`. */
+async function fakeSubgraph(handler: Handler, healthy: () => boolean = () => false) {
   const seen: Seen[] = [];
+  const healthChecks = { count: 0 };
   let connections = 0;
   const server = createServer((req, res) => {
+    if (req.url === '/healthz') {
+      healthChecks.count++;
+      return healthy() ? res.end('{"status":"ok"}') : req.socket.destroy();
+    }
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -40,6 +46,7 @@ async function fakeSubgraph(handler: Handler) {
   return {
     url: `http://127.0.0.1:${port}/graphql`,
     seen,
+    healthChecks,
     connections: () => connections,
     close: () =>
       new Promise<void>((resolve) => {
@@ -81,8 +88,8 @@ afterEach(async () => {
   client = fake = undefined;
 });
 
-async function setUp(handler: Handler, settings: Partial<SubgraphClientSettings> = {}) {
-  fake = await fakeSubgraph(handler);
+async function setUp(handler: Handler, settings: Partial<SubgraphClientSettings> = {}, healthy?: () => boolean) {
+  fake = await fakeSubgraph(handler, healthy);
   client = createSubgraphClient({ name: 'catalog', url: fake.url, settings: { ...SETTINGS, ...settings }, metrics });
   return { fake, client };
 }
@@ -244,6 +251,28 @@ describe('the subgraph client', () => {
     expect((await send()).status).toBe(200);
     expect(client.breakerState).toBe('closed');
     expect(await counterValue(registry, 'subgraph_breaker_state', { subgraph: 'catalog' })).toBe(0);
+  });
+
+  it('closes the breaker as soon as the subgraph answers its health check, well before the reset timeout', async () => {
+    let down = true;
+    const { fake, client } = await setUp(
+      (req, res, n) => (down ? reset(req, res, n) : ok(req, res, n)),
+      { retries: 0, breaker: { ...SETTINGS.breaker, resetTimeoutMs: 60_000 } },
+      () => !down,
+    );
+    const send = () => client.fetcher(fake.url, { method: 'POST', headers: asQuery, body: QUERY_BODY });
+    for (let i = 0; i < 4; i++) await failure(send());
+    expect(client.breakerState).toBe('open');
+    // asked while open, and refused while the subgraph is down
+    for (let i = 0; i < 200 && fake.healthChecks.count < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(client.breakerState).toBe('open');
+    down = false; // the subgraph was restarted
+    for (let i = 0; i < 200 && client.breakerState === 'open'; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(client.breakerState).toBe('closed');
+    expect((await send()).status).toBe(200);
+    const checks = fake.healthChecks.count;
+    await new Promise((r) => setTimeout(r, 400));
+    expect(fake.healthChecks.count).toBe(checks); // no more health checks once closed
   });
 
   it('does not count mutations that time out: a burst of slow writes leaves the breaker closed for reads', async () => {

@@ -132,6 +132,28 @@ export function createSubgraphClient(options: SubgraphClientOptions): SubgraphCl
   });
 
   metrics?.breakerState.set({ subgraph: name }, BREAKER_STATE.closed);
+  let closed = false;
+  /**
+   * While the breaker is open, ask the subgraph's /healthz every 250 ms: a subgraph restarted by its
+   * supervisor answers within a second or two, and is used again as soon as it does rather than
+   * after the whole reset timeout (docs/adr/0011). A trial after the reset timeout still happens.
+   */
+  async function watchForRecovery(): Promise<void> {
+    while (!closed && breaker.state === 'open') {
+      await sleep(250);
+      if (closed || breaker.state !== 'open') return;
+      try {
+        const response = await pool.request({ path: '/healthz', method: 'GET', signal: AbortSignal.timeout(1_000) });
+        await response.body.dump();
+        if (response.statusCode === 200 && breaker.state === 'open') {
+          logger?.info({ subgraph: name }, 'subgraph answers its health check again: circuit closed early');
+          breaker.close();
+        }
+      } catch {
+        // still down
+      }
+    }
+  }
   const breaker: Breaker = createBreaker(settings.breaker, {
     // attempt() turns every failure into a SubgraphFetchError; a 4xx answer resolves (the subgraph is
     // up and answering), so it never counts against the breaker. Only reads are counted at all: a
@@ -140,8 +162,10 @@ export function createSubgraphClient(options: SubgraphClientOptions): SubgraphCl
     onStateChange(state) {
       metrics?.breakerState.set({ subgraph: name }, BREAKER_STATE[state]);
       const log = { subgraph: name, state, resetMs: settings.breaker.resetTimeoutMs };
-      if (state === 'open') logger?.warn(log, 'subgraph circuit opened: failing fast');
-      else logger?.info(log, state === 'closed' ? 'subgraph circuit closed' : 'subgraph circuit half-open');
+      if (state === 'open') {
+        logger?.warn(log, 'subgraph circuit opened: failing fast');
+        void watchForRecovery();
+      } else logger?.info(log, state === 'closed' ? 'subgraph circuit closed' : 'subgraph circuit half-open');
     },
   });
 
@@ -243,6 +267,7 @@ export function createSubgraphClient(options: SubgraphClientOptions): SubgraphCl
       return breaker.state;
     },
     async close() {
+      closed = true;
       breaker.shutdown();
       await pool.close();
     },

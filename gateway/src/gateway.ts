@@ -14,6 +14,8 @@ import {
   createLogger,
   createMetrics,
   observabilityPlugin,
+  optional,
+  type ReadinessCheck,
   type HttpApp,
   type Logger,
   schemaDir,
@@ -132,15 +134,17 @@ export async function createGateway(config: GatewayConfig, deps: GatewayDeps = {
  * GET of a health URL answering 2xx; or none.
  */
 function subgraphReadiness(subgraphs: SubgraphSettings[], services: SubgraphServices) {
-  const checks: Record<string, () => Promise<unknown>> = {};
+  // A subgraph that does not answer leaves the gateway "degraded", not unavailable: it still answers
+  // everything else (docs/adr/0010), and draining the gateways would not bring the subgraph back.
+  const checks: Record<string, ReadinessCheck> = {};
   for (const subgraph of subgraphs) {
     const { readiness } = subgraph;
-    if (readiness.kind === 'graphql') checks[subgraph.name] = () => services.probe(subgraph.name);
+    if (readiness.kind === 'graphql') checks[subgraph.name] = optional(() => services.probe(subgraph.name));
     if (readiness.kind === 'url') {
-      checks[subgraph.name] = async () => {
+      checks[subgraph.name] = optional(async () => {
         const response = await fetch(readiness.url, { signal: AbortSignal.timeout(1500) });
         if (!response.ok) throw new Error(`HTTP ${response.status}`);
-      };
+      });
     }
   }
   return checks;

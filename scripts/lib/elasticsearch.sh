@@ -5,6 +5,7 @@
 
 ES_DIR="$ROOT/infra/elasticsearch"
 ES_JAR="$ES_DIR/target/polystore-es-1.0.0.jar"
+ES_MAIN="dev.polystore.es.PolystoreEs"
 
 es_build() {
   local stamp="$ES_DIR/target/.source-hash" want
@@ -23,7 +24,7 @@ es_healthy() { curl -sf "http://127.0.0.1:$ES_PORT/_cluster/health?wait_for_stat
 es_up() {
   if is_external elasticsearch; then log "Elasticsearch: external (ELASTICSEARCH_URL set), not started"; return; fi
   es_build
-  if [ -f "$RUN/elasticsearch.pid" ] && kill -0 "$(cat "$RUN/elasticsearch.pid")" 2>/dev/null; then
+  if live_pid "$RUN/elasticsearch.pid" "$ES_MAIN --dir $DATA/elasticsearch" >/dev/null; then
     log "Elasticsearch: already running on port $ES_PORT"
     return
   fi
@@ -37,14 +38,14 @@ es_up() {
     -Dfile.encoding=UTF-8 -Djava.awt.headless=true -Djna.nosys=true -Djava.locale.providers=SPI,COMPAT \
     -Dio.netty.noUnsafe=true -Dio.netty.noKeySetOptimization=true -Dio.netty.recycler.maxCapacityPerThread=0 \
     -Dlog4j.shutdownHookEnabled=false -Dlog4j2.disable.jmx=true -Dlog4j2.formatMsgNoLookups=true \
-    -cp "$cp" dev.polystore.es.PolystoreEs --dir "$DATA/elasticsearch" --port "$ES_PORT" \
+    -cp "$cp" "$ES_MAIN" --dir "$DATA/elasticsearch" --port "$ES_PORT" \
     >>"$LOGS/elasticsearch.log" 2>&1 &
   echo $! >"$RUN/elasticsearch.pid"
   wait_until 120 "Elasticsearch on 127.0.0.1:$ES_PORT" es_healthy ||
     die "Elasticsearch does not answer; last log lines:$(printf '\n'; grep -E 'POLYSTORE_ES_FAILED|ERROR|Exception' "$LOGS/elasticsearch.log" | tail -n 10)"
 }
 
-es_down() { stop_pidfile elasticsearch Elasticsearch; }
+es_down() { stop_pidfile elasticsearch Elasticsearch "$ES_MAIN --dir $DATA/elasticsearch"; }
 
 es_status() {
   local health

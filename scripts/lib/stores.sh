@@ -24,6 +24,18 @@ port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 # Who listens on a port, for error messages.
 port_owner() { ss -ltnpH "sport = :$1" 2>/dev/null | sed -E 's/.*users:\(\("([^"]+)",pid=([0-9]+).*/\1 (pid \2)/' | head -1; }
 
+# The pid recorded in a pid file when that process is still the one we started: alive AND its
+# command line contains <pattern>. Pids are reused quickly (pid_max is often 32768), so a bare
+# `kill -0` may find an unrelated process and call a dead store running, or stop the wrong one.
+live_pid() { # live_pid <pidfile> <pattern>: prints the pid, or fails
+  local pid
+  [ -f "$1" ] || return 1
+  pid="$(head -1 "$1")"
+  [[ "$pid" =~ ^[0-9]+$ ]] || return 1
+  tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -qF -- "$2" || return 1
+  echo "$pid"
+}
+
 wait_until() { # wait_until <seconds> <description> <command...>
   local seconds="$1" what="$2"
   shift 2
@@ -155,17 +167,24 @@ log_line_prefix = '%m [%p] %q%u@%d '
 log_lock_waits = on
 EOF
   fi
-  if as_pg "$bin/pg_ctl" -D "$pgdata" status >/dev/null 2>&1; then
+  if live_pid "$pgdata/postmaster.pid" "$pgdata" >/dev/null; then
     log "PostgreSQL: already running on port $PG_PORT"
   else
     if port_open "$PG_PORT"; then
       die "PostgreSQL: port $PG_PORT is taken by $(port_owner "$PG_PORT"); stop it or set POLYSTORE_PG_PORT"
     fi
+    # Left by a postmaster that was killed: its pid may belong to another process by now, which
+    # would make PostgreSQL refuse to start ("lock file already exists").
+    rm -f "$pgdata/postmaster.pid"
     touch "$PG_LOG"
     [ "$(id -u)" = 0 ] && chown postgres "$PG_LOG"
-    as_pg "$bin/pg_ctl" -D "$pgdata" -w -t 60 -l "$PG_LOG" \
-      -o "-p $PG_PORT -k $PG_SOCKETS" start >/dev/null ||
-      die "PostgreSQL did not start; last log lines:$(printf '\n'; tail -n 15 "$PG_LOG")"
+    # A killed postmaster's children take a moment to exit and free its shared memory.
+    local attempt
+    for attempt in 1 2 3 4 5; do
+      as_pg "$bin/pg_ctl" -D "$pgdata" -w -t 60 -l "$PG_LOG" -o "-p $PG_PORT -k $PG_SOCKETS" start >/dev/null 2>&1 && break
+      [ "$attempt" = 5 ] && die "PostgreSQL did not start; last log lines:$(printf '\n'; tail -n 15 "$PG_LOG")"
+      sleep 1
+    done
     wait_until 30 "PostgreSQL on 127.0.0.1:$PG_PORT" "$bin/pg_isready" -h 127.0.0.1 -p "$PG_PORT" ||
       die "PostgreSQL does not answer on port $PG_PORT; see $PG_LOG"
   fi
@@ -177,7 +196,7 @@ pg_down() {
   pg_paths
   pgdata="$PG_DATA"
   [ -n "$bin" ] && [ -f "$pgdata/PG_VERSION" ] || return 0
-  if as_pg "$bin/pg_ctl" -D "$pgdata" status >/dev/null 2>&1; then
+  if live_pid "$pgdata/postmaster.pid" "$pgdata" >/dev/null; then
     as_pg "$bin/pg_ctl" -D "$pgdata" -m fast -w stop >/dev/null && log "PostgreSQL stopped"
   fi
 }
@@ -188,10 +207,13 @@ redis_up() {
   if is_external redis; then log "Redis: external, not started"; return; fi
   command -v redis-server >/dev/null || apt_install redis-server
   mkdir -p "$DATA/redis"
-  # ACL users, one per service (declared in m2m/README.md); the default user is off. Their rules on
-  # the event streams are derived from the stream declarations (packages/platform/src/events/redis-acl.ts).
+  # ACL users, one per service (declared in m2m/README.md). Their rules on the event streams are
+  # derived from the stream declarations (packages/platform/src/events/redis-acl.ts). Nobody can log
+  # in as `default` (off), but it keeps every permission: Redis 7.0 replays MULTI/EXEC blocks and
+  # scripts from the AOF as `default` and re-checks them, so a `default` without permissions drops
+  # every transactional write at each restart (redis/redis#14541, fixed after 7.0; m2m/README.md).
   cat >"$DATA/redis/users.acl" <<EOF
-user default off
+user default off ~* &* +@all
 user admin on >$REDIS_ADMIN_PASSWORD ~* &* +@all
 user gateway on >$REDIS_GATEWAY_PASSWORD ~gw:* &gw:* +@all -@admin -@dangerous
 user accounts on >$REDIS_ACCOUNTS_PASSWORD ~acc:* &acc:* ~events:{accounts}:user +@all -@admin -@dangerous
@@ -269,7 +291,7 @@ ferretdb_up() {
   if is_external mongo; then log "MongoDB: external (MONGO_URL set), FerretDB not started"; return; fi
   is_external postgres && die "FerretDB stores its data in the local PostgreSQL; with an external PostgreSQL, set MONGO_URL too"
   ferretdb_build
-  if [ -f "$RUN/ferretdb.pid" ] && kill -0 "$(cat "$RUN/ferretdb.pid")" 2>/dev/null; then
+  if live_pid "$RUN/ferretdb.pid" "$FERRETDB_BIN" >/dev/null; then
     log "FerretDB: already running on port $MONGO_PORT"
     return
   fi
@@ -289,14 +311,13 @@ ferretdb_up() {
     die "FerretDB does not answer; last log lines:$(printf '\n'; tail -n 15 "$LOGS/ferretdb.log")"
 }
 
-ferretdb_down() { stop_pidfile ferretdb FerretDB; }
+ferretdb_down() { stop_pidfile ferretdb FerretDB "$FERRETDB_BIN"; }
 
-stop_pidfile() { # stop_pidfile <name> <label>: TERM, wait up to 30 s, then KILL
+stop_pidfile() { # stop_pidfile <name> <label> <command line pattern>: TERM, wait up to 30 s, then KILL
   local pidfile="$RUN/$1.pid"
   [ -f "$pidfile" ] || return 0
   local pid
-  pid="$(cat "$pidfile")"
-  if kill -0 "$pid" 2>/dev/null; then
+  if pid="$(live_pid "$pidfile" "$3")"; then
     kill "$pid"
     for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
     kill -0 "$pid" 2>/dev/null && kill -9 "$pid"

@@ -2,19 +2,22 @@
  * Run every service and the gateway as child processes (what scripts/start does once the stores,
  * migrations and seed data are in place): start the subgraphs, wait until each is ready, start
  * the gateway, wait for it, print the URL; stop them all, gateway first, on Ctrl-C or SIGTERM.
- * A service that dies takes the others down with it, with its last log lines shown.
+ * A service that dies is started again (tools/src/supervisor.ts: backoff from 250 ms; given up
+ * after 5 crashes within 2 minutes) while the others keep serving; each restart is logged with its
+ * count and the service's last lines.
  *   --search-index-if-empty   once the gateway answers, fill the search index from the catalog
  *                             (npm run reindex -- --if-empty) when it holds no products yet
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { generateCheckoutKeys, metricsPortFor } from '@polystore/platform';
 import { SAMPLE_PASSWORD, SAMPLE_STAFF_EMAIL, sampleCustomer } from './sample-data';
+import { Supervisor } from './supervisor';
 
 const ROOT = path.resolve(__dirname, '../..');
-const LOGS = path.join(ROOT, '.data', 'logs');
+const LOGS = process.env['POLYSTORE_LOG_DIR'] ?? path.join(ROOT, '.data', 'logs');
 
 interface ServiceSpec {
   name: string;
@@ -41,9 +44,20 @@ export const SERVICES: ServiceSpec[] = [
 ];
 const GATEWAY: ServiceSpec = serviceSpec('gateway', 'gateway/dist/main.js', 4000);
 
-const running = new Map<string, ChildProcess>();
-const recent = new Map<string, string[]>();
-let stopping = false;
+const logs = new Map<string, WriteStream>();
+const supervisor = new Supervisor({
+  log: (line) => console.error(`[supervisor] ${line}`),
+  onOutput(name, line) {
+    let log = logs.get(name);
+    if (!log) {
+      mkdirSync(LOGS, { recursive: true });
+      log = createWriteStream(path.join(LOGS, `${name}.log`), { flags: 'a' });
+      logs.set(name, log);
+    }
+    log.write(`${line}\n`);
+    if (process.env['POLYSTORE_QUIET'] !== '1') process.stdout.write(`[${name}] ${line}\n`);
+  },
+});
 
 /**
  * A subgraph gets only its own signing secret; the gateway gets every subgraph's. Only orders gets
@@ -69,41 +83,21 @@ function checkoutKeys(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return { ORDERS_CHECKOUT_PRIVATE_KEY: keys.privateKey, PAYMENTS_CHECKOUT_PUBLIC_KEY: keys.publicKey };
 }
 
-function start(spec: ServiceSpec, env: NodeJS.ProcessEnv): ChildProcess {
-  mkdirSync(LOGS, { recursive: true });
-  const log = createWriteStream(path.join(LOGS, `${spec.name}.log`), { flags: 'a' });
-  const child = spawn(process.execPath, [path.join(ROOT, spec.entry)], {
+function start(spec: ServiceSpec, env: NodeJS.ProcessEnv): void {
+  supervisor.start({
+    name: spec.name,
+    command: process.execPath,
+    args: [path.join(ROOT, spec.entry)],
     cwd: ROOT,
     env: { ...envFor(spec, env), PORT: String(spec.port), METRICS_PORT: String(spec.metricsPort) },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const lines: string[] = [];
-  recent.set(spec.name, lines);
-  for (const stream of [child.stdout!, child.stderr!]) {
-    createInterface({ input: stream }).on('line', (line) => {
-      log.write(`${line}\n`);
-      lines.push(line);
-      if (lines.length > 20) lines.shift();
-      if (process.env['POLYSTORE_QUIET'] !== '1') process.stdout.write(`[${spec.name}] ${line}\n`);
-    });
-  }
-  child.on('exit', (code, signal) => {
-    running.delete(spec.name);
-    log.end();
-    if (!stopping) {
-      console.error(`\n${spec.name} exited (${signal ?? `code ${code}`}); its last lines:\n  ${lines.join('\n  ')}`);
-      void stopAll(1);
-    }
-  });
-  running.set(spec.name, child);
-  return child;
 }
 
 async function waitReady(spec: ServiceSpec, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = '';
   while (Date.now() < deadline) {
-    if (!running.has(spec.name)) throw new Error(`${spec.name} exited before it was ready`);
+    if (supervisor.state(spec.name)?.gaveUp) throw new Error(`${spec.name} kept exiting before it was ready`);
     try {
       const response = await fetch(`http://127.0.0.1:${spec.port}/readyz`, { signal: AbortSignal.timeout(2000) });
       if (response.ok) return;
@@ -160,21 +154,24 @@ export function bannerText(facts: BannerFacts): string {
 }
 
 async function stopAll(code: number): Promise<never> {
-  stopping = true;
-  for (const name of [GATEWAY.name, ...SERVICES.map((s) => s.name).reverse()]) {
-    const child = running.get(name);
-    if (!child) continue;
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGTERM');
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 25_000))]);
-    if (running.has(name)) child.kill('SIGKILL');
-  }
+  await supervisor.stop([GATEWAY.name, ...SERVICES.map((s) => s.name).reverse()]);
+  const restarted = [GATEWAY, ...SERVICES]
+    .map((s) => [s.name, supervisor.state(s.name)?.restarts ?? 0] as const)
+    .filter(([, n]) => n > 0);
+  if (restarted.length) console.error(`restarted: ${restarted.map(([name, n]) => `${name} ${n}×`).join(', ')}`);
+  await Promise.all([...logs.values()].map((log) => new Promise((resolve) => log.end(resolve))));
   process.exit(code);
 }
 
 async function main(): Promise<void> {
-  process.on('SIGINT', () => void stopAll(0));
-  process.on('SIGTERM', () => void stopAll(0));
+  let stopping = false;
+  const onSignal = () => {
+    if (stopping) process.exit(1); // a second Ctrl-C: do not wait
+    stopping = true;
+    void stopAll(0);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   const started = Date.now();
   const gatewayUrl = `http://127.0.0.1:${GATEWAY.port}/graphql`;
   const env: NodeJS.ProcessEnv = {

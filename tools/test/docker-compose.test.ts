@@ -34,6 +34,7 @@ const ROOT = path.join(__dirname, '..', '..');
 
 interface ComposeService {
   image?: string;
+  restart?: string;
   command?: string[];
   environment?: Record<string, string | number | boolean>;
   healthcheck?: { test: string[] };
@@ -191,6 +192,20 @@ describe('docker-compose.yml with the .env of scripts/compose-secrets', () => {
       expect(gateway.subgraphUrls[name]).toBe(`http://${name}:${port}/graphql`);
       expect(gateway.signingSecrets[name]).toBe(envOf(name)[`${name.toUpperCase()}_SIGNING_SECRET`]);
       expect(services['gateway']?.depends_on?.[name]).toEqual({ condition: 'service_healthy' });
+    }
+  });
+
+  it('restarts every long-running container that stops unasked, and checks the health of each', () => {
+    const longRunning = Object.entries(services).filter(([, service]) => service.restart !== 'no');
+    expect(longRunning.map(([name]) => name).sort()).toEqual(
+      [...Object.keys(LOADERS), 'postgres', 'mongo', 'redis', 'elasticsearch'].sort(),
+    );
+    for (const [name, service] of longRunning) {
+      expect({ name, restart: service.restart, healthcheck: Boolean(service.healthcheck?.test.length) }).toEqual({
+        name,
+        restart: 'unless-stopped',
+        healthcheck: true,
+      });
     }
   });
 

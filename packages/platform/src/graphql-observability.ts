@@ -1,8 +1,11 @@
 import type { ApolloServerPlugin, BaseContext, GraphQLRequestContext } from '@apollo/server';
+import { unwrapResolverError } from '@apollo/server/errors';
 import { Kind, type GraphQLFormattedError, type OperationDefinitionNode } from 'graphql';
-import { ErrorCode } from './errors';
+import { AppError, ErrorCode } from './errors';
+import { throttledLog } from './log-throttle';
 import type { Logger } from './logger';
 import type { ServiceMetrics } from './metrics';
+import { StoreUnavailableError, unreachableStore, type StoreGuard } from './store-guard';
 
 const KNOWN_CODES = new Set<string>([
   ...Object.values(ErrorCode),
@@ -56,16 +59,30 @@ function countEntities(metrics: ServiceMetrics, representations: unknown[] | und
 }
 
 /**
+ * The store an uncoded error says could not be reached, if any: such an error reaches the client
+ * as SERVICE_UNAVAILABLE (formatError), wherever it was thrown. Coded errors are left as they are.
+ */
+function failedStore(error: unknown, stores: readonly StoreGuard[]): StoreGuard | undefined {
+  const original = unwrapResolverError(error);
+  return original instanceof AppError ? undefined : unreachableStore(original, stores);
+}
+
+/**
  * Request metrics (latency per operation, errors per code, federation entity fetches),
  * a structured log line for every failed or slow operation, and stack traces kept out of
- * responses for anything that is not a deliberate, coded API error.
+ * responses for anything that is not a deliberate, coded API error. Unexpected errors are logged
+ * at most once per 10 s for each kind (with how many were left out); an error that says one of the
+ * service's `stores` could not be reached is that store's outage (its guard logs it), counted as
+ * SERVICE_UNAVAILABLE.
  */
 export function observabilityPlugin(options: {
   metrics: ServiceMetrics;
   logger: Logger;
   slowOperationMs: number;
+  stores?: readonly StoreGuard[];
 }): ApolloServerPlugin<BaseContext> {
-  const { metrics, logger, slowOperationMs } = options;
+  const { metrics, logger, slowOperationMs, stores = [] } = options;
+  const throttled = throttledLog(logger);
   return {
     async requestDidStart(requestContext: GraphQLRequestContext<BaseContext>) {
       const started = process.hrtime.bigint();
@@ -82,11 +99,18 @@ export function observabilityPlugin(options: {
         },
         async didEncounterErrors({ errors }) {
           for (const error of errors) {
-            const code = String(error.extensions?.['code'] ?? ErrorCode.INTERNAL_SERVER_ERROR);
+            const store = failedStore(error, stores);
+            store?.markDown(unwrapResolverError(error));
+            const code = store
+              ? ErrorCode.SERVICE_UNAVAILABLE
+              : String(error.extensions?.['code'] ?? ErrorCode.INTERNAL_SERVER_ERROR);
             metrics.operationErrors.inc({ operation: operationName, code: KNOWN_CODES.has(code) ? code : 'other' });
             if (code === ErrorCode.INTERNAL_SERVER_ERROR) {
-              logger.error(
-                { err: error.originalError ?? error, operation: operationName, path: error.path, requestId },
+              const err = error.originalError ?? error;
+              throttled(
+                'error',
+                `${err.name}:${err.message.slice(0, 200)}`,
+                { err, operation: operationName, path: error.path, requestId },
                 'unexpected error while resolving',
               );
             }
@@ -116,8 +140,17 @@ export function observabilityPlugin(options: {
  * What a client sees of an error. Coded API errors pass through; anything else is an internal
  * failure whose message may leak internals, so production replaces it (path kept, no stack).
  */
-export function formatError(production: boolean) {
-  return (formatted: GraphQLFormattedError): GraphQLFormattedError => {
+export function formatError(production: boolean, stores: readonly StoreGuard[] = []) {
+  return (formatted: GraphQLFormattedError, error?: unknown): GraphQLFormattedError => {
+    const store = error === undefined ? undefined : failedStore(error, stores);
+    if (store) {
+      return {
+        message: new StoreUnavailableError(store.store).message,
+        ...(formatted.path ? { path: formatted.path } : {}),
+        ...(formatted.locations ? { locations: formatted.locations } : {}),
+        extensions: { code: ErrorCode.SERVICE_UNAVAILABLE },
+      };
+    }
     const code = formatted.extensions?.['code'];
     const known = typeof code === 'string' && KNOWN_CODES.has(code) && code !== ErrorCode.INTERNAL_SERVER_ERROR;
     if (!production) return formatted;

@@ -1,4 +1,5 @@
 import { pino, type Logger } from 'pino';
+import { throttledLog } from './log-throttle';
 
 export type { Logger } from 'pino';
 
@@ -22,18 +23,10 @@ export function createLogger(service: string, level = 'info'): Logger {
 
 /**
  * A warning that can fire on every request while a dependency is down, written at most once per
- * `intervalMs` for each kind, with how many of that kind were left out since the line before.
+ * `intervalMs` for each kind, with how many of that kind were left out since the line before
+ * (`throttledLog` at the warn level).
  */
 export function rateLimitedWarn(logger: Logger, intervalMs = 10_000, now: () => number = Date.now) {
-  const kinds = new Map<string, { at: number; suppressed: number }>();
-  return (kind: string, fields: Record<string, unknown>, message: string): void => {
-    const seen = kinds.get(kind);
-    const at = now();
-    if (seen && at - seen.at < intervalMs) {
-      seen.suppressed++;
-      return;
-    }
-    kinds.set(kind, { at, suppressed: 0 });
-    logger.warn({ ...fields, ...(seen?.suppressed ? { suppressed: seen.suppressed } : {}) }, message);
-  };
+  const log = throttledLog(logger, { intervalMs, now });
+  return (kind: string, fields: Record<string, unknown>, message: string): void => log('warn', kind, fields, message);
 }

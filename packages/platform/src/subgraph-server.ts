@@ -17,6 +17,7 @@ import { createHttpApp, type HttpApp, type MetricsSettings } from './http-server
 import type { Logger } from './logger';
 import { loadSubgraphSdl } from './schema-files';
 import type { ServiceMetrics } from './metrics';
+import type { StoreGuard } from './store-guard';
 import { guardStringArguments } from './string-rule';
 
 /** What a subgraph's context is built from, for one request. */
@@ -37,7 +38,14 @@ export interface SubgraphServerOptions<TContext extends BaseContext> {
   context: (request: SubgraphRequest) => Promise<TContext>;
   /** The secret this subgraph shares with the gateway (<NAME>_SIGNING_SECRET). */
   signingSecret: string;
-  readiness: Record<string, ReadinessCheck>;
+  /**
+   * The stores the service needs, each behind its guard (docs/adr/0011): /readyz checks every one
+   * (an optional one makes it "degraded", not unavailable), and an error that says one could not be
+   * reached answers SERVICE_UNAVAILABLE wherever it was thrown.
+   */
+  stores?: StoreGuard[];
+  /** Readiness checks besides the stores'. */
+  readiness?: Record<string, ReadinessCheck>;
   logger: Logger;
   metrics: ServiceMetrics;
   /** The service's settings every service reads the same way (`baseEnv`). */
@@ -58,7 +66,12 @@ export async function createSubgraphServer<TContext extends BaseContext>(
   options: SubgraphServerOptions<TContext>,
 ): Promise<SubgraphServer> {
   const production = options.config.NODE_ENV === 'production';
-  const http = createHttpApp({ metrics: options.metrics, readiness: options.readiness, config: options.config });
+  const stores = options.stores ?? [];
+  const http = createHttpApp({
+    metrics: options.metrics,
+    readiness: { ...Object.fromEntries(stores.map((s) => [s.store, s.readiness()])), ...options.readiness },
+    config: options.config,
+  });
   const apollo = new ApolloServer<TContext>({
     // Every argument of every field obeys the string rule before its resolver runs (string-rule.ts).
     schema: guardStringArguments(
@@ -68,7 +81,7 @@ export async function createSubgraphServer<TContext extends BaseContext>(
     ),
     introspection: !production,
     includeStacktraceInErrorResponses: !production,
-    formatError: formatError(production),
+    formatError: formatError(production, stores),
     csrfPrevention: true,
     // runService owns the signals: one SIGTERM drains and stops; Apollo's own handler would re-send it.
     stopOnTerminationSignals: false,
@@ -84,6 +97,7 @@ export async function createSubgraphServer<TContext extends BaseContext>(
         metrics: options.metrics,
         logger: options.logger,
         slowOperationMs: options.config.SLOW_OPERATION_MS,
+        stores,
       }),
     ],
   });
@@ -119,6 +133,7 @@ export async function createSubgraphServer<TContext extends BaseContext>(
     async stop() {
       await apollo.stop();
       await http.closeMetrics();
+      for (const store of stores) store.close();
     },
   };
 }

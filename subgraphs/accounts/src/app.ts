@@ -4,6 +4,7 @@ import {
   createMetrics,
   createRedis,
   createSubgraphServer,
+  optional,
   type Logger,
   type SubgraphServer,
 } from '@polystore/platform';
@@ -40,7 +41,7 @@ export async function createAccounts(
 ): Promise<Accounts> {
   const logger = deps.logger ?? createLogger('accounts', config.LOG_LEVEL);
   const metrics = createMetrics('accounts');
-  const db = createDb({ url: config.ACCOUNTS_DATABASE_URL, poolSize: config.ACCOUNTS_DB_POOL_SIZE, metrics });
+  const db = createDb({ url: config.ACCOUNTS_DATABASE_URL, poolSize: config.ACCOUNTS_DB_POOL_SIZE, metrics, logger });
   const userRepository = new UserRepository(db);
   const products =
     deps.products ??
@@ -94,7 +95,9 @@ export async function createAccounts(
     resolvers,
     signingSecret: config.ACCOUNTS_SIGNING_SECRET,
     context: createContext(serviceDeps),
-    readiness: { postgres: () => db.$queryRaw`SELECT 1`, redis: () => redis.ping() },
+    stores: [db.$storeGuard()],
+    // sessions: without Redis, signing in and refreshing are refused, everything else still answers
+    readiness: { redis: optional(() => redis.ping()) },
     logger,
     metrics,
     config,

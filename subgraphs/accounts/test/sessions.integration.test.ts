@@ -187,6 +187,42 @@ describe('signIn', () => {
     ).toBeUndefined();
   });
 
+  it('counts no failure for an attempt PostgreSQL could not answer: SERVICE_UNAVAILABLE, and the right password still works after', async () => {
+    await signUp('patient@example.com');
+    // the same Redis key space, a PostgreSQL that refuses every connection
+    const unreachable = new URL(db.appUrl);
+    unreachable.port = '1';
+    const cut = await createAccounts(
+      loadAccountsConfig({
+        ACCOUNTS_DATABASE_URL: unreachable.toString(),
+        ACCOUNTS_REDIS_URL: keySpace.url,
+        ACCOUNTS_REDIS_PREFIX: keySpace.prefix,
+        ACCOUNTS_SIGNING_SECRET: TEST_SIGNING_SECRET,
+        SIGN_IN_MAX_FAILURES_PER_EMAIL: '3',
+        LOG_LEVEL: 'silent',
+        NODE_ENV: 'test',
+      }),
+      { products: { exists: async () => true } },
+    );
+    try {
+      const cutUrl = `http://127.0.0.1:${(await cut.server.listen(0, '127.0.0.1')).port}/graphql`;
+      const viewer = browser();
+      for (let i = 0; i < 5; i++) {
+        const res = await signedGql(
+          cutUrl,
+          SIGN_IN,
+          { input: { email: 'patient@example.com', password: PASSWORD } },
+          viewer,
+        );
+        expect(codes(res)).toEqual(['SERVICE_UNAVAILABLE']);
+      }
+    } finally {
+      await cut.stop();
+    }
+    const back = await call(SIGN_IN, { input: { email: 'patient@example.com', password: PASSWORD } }, browser());
+    expect(back.errors).toBeUndefined();
+  });
+
   it("never takes over a session id that another user's session holds", async () => {
     await signUp('first@example.com');
     await signUp('second@example.com');

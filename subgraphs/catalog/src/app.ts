@@ -5,6 +5,7 @@ import {
   createMetrics,
   createRedis,
   createSubgraphServer,
+  optional,
   type Logger,
   type ServiceMetrics,
   type SubgraphServer,
@@ -13,7 +14,7 @@ import { CategoryCache } from './category/category.cache';
 import { CategoryRepository } from './category/category.repository';
 import type { CatalogConfig } from './config';
 import { createContext, type CatalogContext } from './context';
-import { connectMongo, databaseName } from './db';
+import { connectMongo, databaseName, mongoGuard } from './db';
 import { createModels, type ProductDoc } from './models';
 import { TwoLevelProductCache } from './product/product.cache';
 import { SharedLoads } from './product/shared-loads';
@@ -40,6 +41,7 @@ export async function createCatalog(config: CatalogConfig, deps: { logger?: Logg
     poolSize: config.CATALOG_DB_POOL_SIZE,
     metrics,
   });
+  const mongodb = mongoGuard(connection, { logger, metrics });
   const models = createModels(connection);
   const productRepository = new ProductRepository(models);
   // The Redis level of the product cache is an optimisation: the catalog starts and answers
@@ -69,7 +71,9 @@ export async function createCatalog(config: CatalogConfig, deps: { logger?: Logg
     resolvers,
     signingSecret: config.CATALOG_SIGNING_SECRET,
     context,
-    readiness: { mongodb: () => connection.db!.command({ ping: 1 }) },
+    stores: [mongodb],
+    // the product cache's shared level: without it reads go to the store, so only "degraded"
+    readiness: redis ? { redis: optional(() => redis.ping()) } : {},
     logger,
     metrics,
     config,

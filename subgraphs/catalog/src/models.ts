@@ -1,5 +1,6 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import { CURRENCIES } from './config';
+import { refuseWhileDown } from './db';
 
 export type ProductStatus = 'ACTIVE' | 'ARCHIVED';
 
@@ -64,6 +65,9 @@ const categorySchema = new Schema<CategoryDoc>(
     autoCreate: false,
   },
 );
+
+productSchema.plugin(refuseWhileDown);
+categorySchema.plugin(refuseWhileDown);
 
 export interface CatalogModels {
   Product: Model<ProductDoc>;

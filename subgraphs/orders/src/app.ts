@@ -30,7 +30,7 @@ export async function createOrders(
 ): Promise<Orders> {
   const logger = deps.logger ?? createLogger('orders', config.LOG_LEVEL);
   const metrics = createMetrics('orders');
-  const db = createDb({ url: config.ORDERS_DATABASE_URL, poolSize: config.ORDERS_DB_POOL_SIZE, metrics });
+  const db = createDb({ url: config.ORDERS_DATABASE_URL, poolSize: config.ORDERS_DB_POOL_SIZE, metrics, logger });
   const orderRepository = new OrderRepository(db);
   const products =
     deps.products ??
@@ -53,7 +53,7 @@ export async function createOrders(
       options,
       withTransaction: transactions(db),
     }),
-    readiness: { postgres: () => db.$queryRaw`SELECT 1` },
+    stores: [db.$storeGuard()],
     logger,
     metrics,
     config,

@@ -42,7 +42,7 @@ export async function createPayments(
 ): Promise<Payments> {
   const logger = deps.logger ?? createLogger('payments', config.LOG_LEVEL);
   const metrics = createMetrics('payments');
-  const db = createDb({ url: config.PAYMENTS_DATABASE_URL, poolSize: config.PAYMENTS_DB_POOL_SIZE, metrics });
+  const db = createDb({ url: config.PAYMENTS_DATABASE_URL, poolSize: config.PAYMENTS_DB_POOL_SIZE, metrics, logger });
   const repository = new PaymentRepository(db);
   const processor = deps.processor ?? createProcessor(config, logger);
   const options = {
@@ -56,7 +56,7 @@ export async function createPayments(
     resolvers,
     signingSecret: config.PAYMENTS_SIGNING_SECRET,
     context: createContext({ payments: repository, processor, options, withTransaction: transactions(db) }),
-    readiness: { postgres: () => db.$queryRaw`SELECT 1` },
+    stores: [db.$storeGuard()],
     logger,
     metrics,
     config,

@@ -9,7 +9,7 @@ import {
 } from '@polystore/platform';
 import type { SearchConfig } from './config';
 import { createContext, type SearchContext } from './context';
-import { createElasticsearch } from './elasticsearch';
+import { createElasticsearch, elasticsearchGuard } from './elasticsearch';
 import { IndexNames, ProductIndexRepository } from './products/product-index.repository';
 import { resolvers } from './resolvers';
 
@@ -31,15 +31,18 @@ export async function createSearch(config: SearchConfig, deps: { logger?: Logger
     maxRetries: config.SEARCH_MAX_RETRIES,
   });
   const index = new ProductIndexRepository(es, new IndexNames(config.SEARCH_INDEX_ALIAS));
+  const elasticsearch = elasticsearchGuard(es, { logger, metrics });
   const server = await createSubgraphServer<SearchContext>({
     name: 'search',
     resolvers,
     signingSecret: config.SEARCH_SIGNING_SECRET,
-    context: createContext({ index }),
+    context: createContext({ index, store: elasticsearch }),
     // Ready when the node answers and the alias points at an index (npm run migrate creates it).
+    stores: [elasticsearch],
     readiness: {
-      elasticsearch: async () => {
-        if (!(await index.aliasExists())) throw new Error(`alias ${index.names.alias} missing: run npm run migrate`);
+      alias: async () => {
+        if (!(await elasticsearch.run(() => index.aliasExists())))
+          throw new Error(`alias ${index.names.alias} missing: run npm run migrate`);
       },
     },
     logger,

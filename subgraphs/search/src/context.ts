@@ -1,4 +1,4 @@
-import type { Identity, SubgraphRequest } from '@polystore/platform';
+import type { Identity, StoreGuard, SubgraphRequest } from '@polystore/platform';
 import type { ProductIndexRepository } from './products/product-index.repository';
 import { SearchService } from './search/search.service';
 
@@ -15,6 +15,8 @@ export interface SearchScope {
 /** What the services are built from: made once, in app.ts. */
 export interface SearchDeps {
   index: ProductIndexRepository;
+  /** Elasticsearch's guard (a search is refused at once while it is known down). */
+  store: StoreGuard;
 }
 
 /** What a resolver gets: services only; validation and reads are theirs. */
@@ -27,6 +29,6 @@ export interface SearchContext {
 export function createContext(deps: SearchDeps) {
   return async ({ requestId, viewer }: SubgraphRequest): Promise<SearchContext> => {
     const scope: SearchScope = { viewer };
-    return { requestId, services: { search: new SearchService(scope, deps.index) } };
+    return { requestId, services: { search: new SearchService(scope, deps.index, deps.store) } };
   };
 }

@@ -77,7 +77,12 @@ export class SessionService {
     const { viewer } = this.scope;
     const input = parseInput(signInInput, raw);
     await this.throttle.attempt(input.email, viewer.clientAddress);
-    const credentials = await this.users.findCredentialsByEmail(input.email);
+    const credentials = await this.users.findCredentialsByEmail(input.email).catch(async (error: unknown) => {
+      // PostgreSQL could not answer (SERVICE_UNAVAILABLE): no verdict, so the attempt goes back —
+      // an outage must not lock people out for the throttle's window.
+      await this.throttle.notAttempted(input.email, viewer.clientAddress).catch(() => undefined);
+      throw error;
+    });
     const valid = await this.checkPassword(input, credentials?.passwordHash, viewer);
     if (!credentials || !valid) throw unauthenticated('Email or password is incorrect');
     await this.throttle.succeeded(input.email, viewer.clientAddress);

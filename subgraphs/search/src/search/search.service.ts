@@ -1,8 +1,8 @@
 import type { estypes } from '@elastic/elasticsearch';
-import { badUserInput, decodeCursor, encodeCursor } from '@polystore/platform';
+import { badUserInput, decodeCursor, encodeCursor, type StoreGuard } from '@polystore/platform';
 import { z } from 'zod';
 import type { SearchScope } from '../context';
-import { esErrorType, isUnavailable, searchUnavailable } from '../elasticsearch';
+import { esErrorType, searchUnavailable } from '../elasticsearch';
 import type { ProductIndexRepository } from '../products/product-index.repository';
 import { MAX_DEPTH, parseSearchArgs, SORTS, type SearchInput, type SearchSort } from './search.inputs';
 import { buildSearchRequest, PRICE_BUCKETS, SORT_CLAUSES } from './search.query';
@@ -67,6 +67,8 @@ export class SearchService {
   constructor(
     private readonly scope: SearchScope,
     private readonly index: ProductIndexRepository,
+    /** Elasticsearch's guard: refused at once while it is known down (SERVICE_UNAVAILABLE). */
+    private readonly store: StoreGuard,
   ) {}
 
   async search(args: unknown): Promise<SearchPage> {
@@ -78,9 +80,10 @@ export class SearchService {
     let response: estypes.SearchResponse<unknown>;
     try {
       // One hit more than asked for says whether there is a next page.
-      response = await this.index.search(buildSearchRequest(input, { size: size + 1, searchAfter }));
+      response = await this.store.run(() =>
+        this.index.search(buildSearchRequest(input, { size: size + 1, searchAfter })),
+      );
     } catch (error) {
-      if (isUnavailable(error)) throw searchUnavailable((error as Error).message);
       if (esErrorType(error) === 'index_not_found_exception') {
         throw searchUnavailable(`no index behind the alias ${this.index.names.alias}: run npm run migrate`);
       }
