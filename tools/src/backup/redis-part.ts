@@ -191,7 +191,7 @@ export class RedisKeySpacePart implements StorePart {
 
   async contents(): Promise<string | null> {
     const n = (await this.scanKeys()).length;
-    return n ? `${n} keys` : null;
+    return n ? `${n} key${n === 1 ? '' : 's'}` : null;
   }
 
   async clean(): Promise<void> {
