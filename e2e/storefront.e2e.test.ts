@@ -1,17 +1,14 @@
-import path from 'node:path';
-import { loadPersistedOperations, type PersistedOperation } from '../gateway/src/plugins/persisted-operations';
 import { createRoleService } from '../subgraphs/accounts/src/role/role.service';
 import { SAMPLE_PASSWORD, SAMPLE_STAFF_EMAIL, type Sample } from '../tools/src/sample-data';
 import { Browser } from './support/browser';
 import { startPolystore, type RunningPolystore } from './support/polystore';
+import { PERSISTED, sendPersisted } from './support/operations';
 import { loadSampleStore } from './support/sample-store';
 
 // Every storefront operation in schema/operations/, sent the way a production client sends it (by
 // its hash alone, with the gateway requiring the safelist), through the gateway to the real stores,
 // on the seeded sample store: browsing, search, account, wishlist, cart, checkout, order history.
-const operations = new Map(
-  [...loadPersistedOperations(path.join(__dirname, '..', 'schema', 'operations')).values()].map((o) => [o.name, o]),
-);
+const operations = PERSISTED;
 /**
  * The storefront's operations, and the back office's (staff.graphql, run as the sample staff user):
  * everything on the safelist but what services send (services.graphql).
@@ -22,26 +19,9 @@ const ran = new Set<string>();
 let polystore: RunningPolystore;
 let sample: Sample;
 
-interface Result {
-  status: number;
-  data?: any;
-  errors?: { message: string; extensions?: { code?: string } }[];
-}
-
 /** Send a safelisted operation by its hash, as a browser would (cookies kept), and expect no error. */
 async function run(browser: Browser, name: string, variables: Record<string, unknown> = {}): Promise<any> {
-  const operation: PersistedOperation | undefined = operations.get(name);
-  if (!operation) throw new Error(`no operation ${name} in schema/operations`);
-  const response = await browser.fetch({
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      operationName: name,
-      variables,
-      extensions: { persistedQuery: { version: 1, sha256Hash: operation.hash } },
-    }),
-  });
-  const result = { status: response.status, ...((await response.json()) as object) } as Result;
+  const result = await sendPersisted(browser, name, variables);
   ran.add(name);
   if (result.status !== 200 || result.errors) {
     throw new Error(`${name} failed: HTTP ${result.status} ${JSON.stringify(result.errors)}`);

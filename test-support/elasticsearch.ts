@@ -12,12 +12,12 @@ export interface TestIndex {
 }
 
 /**
- * A search alias of one test file's own on the real Elasticsearch node: the template applied and
+ * A search alias of one test file's own on the real Elasticsearch node (the stack's, or `node`): the template applied and
  * `<alias>_v1` created behind it by the search service's own deploy step. `drop` deletes every
  * index and the template it made.
  */
-export async function createTestIndex(prefix = 'products'): Promise<TestIndex> {
-  const url = requireVar(stackEnv(), 'ELASTICSEARCH_URL');
+export async function createTestIndex(prefix = 'products', node?: string): Promise<TestIndex> {
+  const url = node ?? requireVar(stackEnv(), 'ELASTICSEARCH_URL');
   const alias = `${prefix}_t_${uniqueSuffix()}`;
   const es = createElasticsearch(url, createMetrics('test'));
   const repository = new ProductIndexRepository(es, new IndexNames(alias));

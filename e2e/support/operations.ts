@@ -52,3 +52,29 @@ export async function repeatWhile(
   while (!done) counts[(await attempt()) ? 'answered' : 'failed']++;
   return counts;
 }
+
+export interface OperationResult {
+  status: number;
+  data?: any;
+  errors?: { message: string; extensions?: { code?: string } }[];
+}
+
+/** Send a safelisted operation by its hash alone, as a production client does (the browser's cookies kept). */
+export async function sendPersisted(
+  browser: Browser,
+  name: string,
+  variables: Record<string, unknown> = {},
+): Promise<OperationResult> {
+  const operation = PERSISTED.get(name);
+  if (!operation) throw new Error(`no operation ${name} in schema/operations`);
+  const response = await browser.fetch({
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      operationName: name,
+      variables,
+      extensions: { persistedQuery: { version: 1, sha256Hash: operation.hash } },
+    }),
+  });
+  return { status: response.status, ...((await response.json()) as object) };
+}

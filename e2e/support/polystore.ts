@@ -72,6 +72,64 @@ export interface PolystoreOptions {
    * (key spaces) still reach Redis directly.
    */
   redis?: (url: string) => string;
+  /**
+   * Stores to start on, made by createPolystoreStores (e.g. restored from a backup); stop() then
+   * leaves them to their maker. By default the instance makes fresh ones and stop() drops them.
+   */
+  stores?: PolystoreStores;
+}
+
+/** The databases, key prefixes and search alias one instance runs on. */
+export interface PolystoreStores {
+  accountsDb: TestDatabase;
+  ordersDb: TestDatabase;
+  paymentsDb: TestDatabase;
+  catalogDb: TestMongo;
+  cartKeys: TestKeySpace;
+  searchIndex: TestIndex;
+  keySpaces: { gateway: TestKeySpace; accounts: TestKeySpace };
+  /** Drop every database, key and index above. */
+  drop(): Promise<void>;
+}
+
+/**
+ * Fresh databases, key prefixes and a search alias on the real stores (the stack's Elasticsearch,
+ * or the node at `elasticsearchUrl`), as every instance gets them.
+ */
+export async function createPolystoreStores(options: { elasticsearchUrl?: string } = {}): Promise<PolystoreStores> {
+  const [accountsDb, ordersDb, paymentsDb] = (await Promise.all([
+    createTestDatabase('accounts'),
+    createTestDatabase('orders'),
+    createTestDatabase('payments'),
+  ])) as [TestDatabase, TestDatabase, TestDatabase];
+  const catalogDb: TestMongo = await createTestMongo();
+  const cartKeys = await createTestKeySpace('cart', 'CART_REDIS_URL');
+  const searchIndex: TestIndex = await createTestIndex('products', options.elasticsearchUrl);
+  const keySpaces = {
+    gateway: await createTestKeySpace('gw', 'GATEWAY_REDIS_URL'),
+    accounts: await createTestKeySpace('acc', 'ACCOUNTS_REDIS_URL'),
+  };
+  return {
+    accountsDb,
+    ordersDb,
+    paymentsDb,
+    catalogDb,
+    cartKeys,
+    searchIndex,
+    keySpaces,
+    async drop() {
+      await Promise.all([
+        accountsDb.drop(),
+        ordersDb.drop(),
+        paymentsDb.drop(),
+        catalogDb.drop(),
+        cartKeys.drop(),
+        searchIndex.drop(),
+        keySpaces.gateway.drop(),
+        keySpaces.accounts.drop(),
+      ]);
+    },
+  };
 }
 
 /**
@@ -93,18 +151,8 @@ export async function startPolystore(options: PolystoreOptions = {}): Promise<Ru
   };
   const redisUrl = options.redis ?? ((url: string) => url);
   const checkoutKeys = generateCheckoutKeys();
-  const [accountsDb, ordersDb, paymentsDb] = (await Promise.all([
-    createTestDatabase('accounts'),
-    createTestDatabase('orders'),
-    createTestDatabase('payments'),
-  ])) as [TestDatabase, TestDatabase, TestDatabase];
-  const catalogDb: TestMongo = await createTestMongo();
-  const cartKeys = await createTestKeySpace('cart', 'CART_REDIS_URL');
-  const searchIndex: TestIndex = await createTestIndex();
-  const keySpaces = {
-    gateway: await createTestKeySpace('gw', 'GATEWAY_REDIS_URL'),
-    accounts: await createTestKeySpace('acc', 'ACCOUNTS_REDIS_URL'),
-  };
+  const stores = options.stores ?? (await createPolystoreStores());
+  const { accountsDb, ordersDb, paymentsDb, catalogDb, cartKeys, searchIndex, keySpaces } = stores;
   let gatewayUrl = '';
   const servers = {
     accounts: await createAccounts(
@@ -204,16 +252,7 @@ export async function startPolystore(options: PolystoreOptions = {}): Promise<Ru
     async stop() {
       await gateway.stop().catch(() => {}); // a test may have stopped it already
       await Promise.all(Object.values(servers).map((s) => s.stop()));
-      await Promise.all([
-        accountsDb.drop(),
-        ordersDb.drop(),
-        paymentsDb.drop(),
-        catalogDb.drop(),
-        cartKeys.drop(),
-        searchIndex.drop(),
-        keySpaces.gateway.drop(),
-        keySpaces.accounts.drop(),
-      ]);
+      if (!options.stores) await stores.drop();
     },
   };
 }

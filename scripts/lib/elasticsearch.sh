@@ -31,14 +31,15 @@ es_up() {
   if port_open "$ES_PORT"; then
     die "Elasticsearch: port $ES_PORT is taken by $(port_owner "$ES_PORT"); stop it or set POLYSTORE_ES_PORT"
   fi
-  mkdir -p "$DATA/elasticsearch"
+  # path.repo: backups put the search index's snapshot in their folder (npm run backup, m2m/README.md)
+  mkdir -p "$DATA/elasticsearch" "$DATA/backups"
   local cp
   cp="$ES_JAR:$(cat "$ES_DIR/target/classpath.txt")"
   nohup java -Xms"$ES_HEAP" -Xmx"$ES_HEAP" -Xss1m -XX:+UseG1GC -XX:-OmitStackTraceInFastThrow \
     -Dfile.encoding=UTF-8 -Djava.awt.headless=true -Djna.nosys=true -Djava.locale.providers=SPI,COMPAT \
     -Dio.netty.noUnsafe=true -Dio.netty.noKeySetOptimization=true -Dio.netty.recycler.maxCapacityPerThread=0 \
     -Dlog4j.shutdownHookEnabled=false -Dlog4j2.disable.jmx=true -Dlog4j2.formatMsgNoLookups=true \
-    -cp "$cp" "$ES_MAIN" --dir "$DATA/elasticsearch" --port "$ES_PORT" \
+    -cp "$cp" "$ES_MAIN" --dir "$DATA/elasticsearch" --port "$ES_PORT" -E path.repo="$DATA/backups" \
     >>"$LOGS/elasticsearch.log" 2>&1 &
   echo $! >"$RUN/elasticsearch.pid"
   wait_until 120 "Elasticsearch on 127.0.0.1:$ES_PORT" es_healthy ||
