@@ -1,7 +1,7 @@
 import { Registry } from 'prom-client';
 import { counterValue, histogramTotals } from '@polystore/platform';
 import { verifyPassword } from './password';
-import { PasswordHasher, PasswordHasherBusy, type PasswordHasherOptions } from './password-hasher';
+import { PasswordHasher, PasswordHasherBusy, RECENT_MS, type PasswordHasherOptions } from './password-hasher';
 
 // The hasher's own worker threads (real ones, running password.ts): results, and the bound.
 let hasher: PasswordHasher | undefined;
@@ -138,21 +138,44 @@ describe('the password hasher', () => {
     }
   });
 
-  it('keeps a share of its wait budget for sign-ins: one waits where a sign-up would be refused', async () => {
+  it('keeps a share of its wait budget for sign-ins: they wait, or take an idle thread, where crowding sign-ups are refused', async () => {
     // Slots are plenty (a share of 0.001 of 10,001 is 10), but sign-ups may wait only 0.001 of the
-    // 60 s budget: 60 ms, less than one 2^16 hash (well over 50 ms) ahead. A sign-in may wait 60 s.
+    // 60 s budget: 60 ms, less than one 2^16 hash (well over 50 ms). A sign-in may wait 60 s.
     hasher = start({ maxQueue: 10_000, hashShare: 0.001 });
-    const stored = await hasher.hash('measure the hash time', 16);
-    const running = hasher.hash('an idle thread takes it', 16);
+    const stored = await hasher.hash('measure the hash time', 16); // nothing measured yet: taken
+    const running = hasher.verify('measure the hash time', stored);
     const [behind, signIn] = await Promise.allSettled([
       hasher.hash('would wait past its share', 16),
       hasher.verify('measure the hash time', stored),
     ]);
     expect(behind).toMatchObject({ status: 'rejected', reason: expect.any(PasswordHasherBusy) });
     expect(signIn).toEqual({ status: 'fulfilled', value: true });
-    expect(await running).toMatch(/^scrypt\$16\$/);
-    expect(await counterValue(registry, 'password_hash_refused_total', { operation: 'hash', reason: 'slow' })).toBe(1);
+    expect(await running).toBe(true);
+    // sign-ups are crowding in (one was just refused): the idle thread is the sign-ins'
+    await expect(hasher.hash('one hash outlasts its share', 16)).rejects.toBeInstanceOf(PasswordHasherBusy);
+    expect(await hasher.verify('measure the hash time', stored)).toBe(true);
+    expect(await counterValue(registry, 'password_hash_refused_total', { operation: 'hash', reason: 'slow' })).toBe(2);
     expect(await counterValue(registry, 'password_hash_refused_total', { operation: 'verify' })).toBe(0);
+  });
+
+  it('lets a lone sign-up take an idle thread, and a crowding one once the crowd or the estimate is old', async () => {
+    // sign-ups' share: 0.001 of 60 s, less than one 2^16 hash
+    let clock = 0;
+    hasher = start({ hashShare: 0.001, now: () => clock });
+    const stored = await hasher.hash('measure the hash time', 16);
+    expect(await hasher.hash('no sign-up refused yet: a lone one', 16)).toMatch(/^scrypt\$16\$/);
+    const running = hasher.verify('keep the thread busy', stored);
+    await expect(hasher.hash('behind it, past its share', 16)).rejects.toBeInstanceOf(PasswordHasherBusy);
+    await running; // the estimate is learnt at 0
+    await expect(hasher.hash('crowding, at 0', 16)).rejects.toBeInstanceOf(PasswordHasherBusy);
+    clock = RECENT_MS - 10_000;
+    await expect(hasher.hash('still crowding, the estimate still recent', 16)).rejects.toBeInstanceOf(
+      PasswordHasherBusy,
+    );
+    clock = RECENT_MS + 5_000; // refused 15 s ago, but nothing measured for 35 s: this one measures
+    expect(await hasher.hash('after a spell without hashes', 16)).toMatch(/^scrypt\$16\$/);
+    clock = 3 * RECENT_MS; // measured again, but no sign-up refused for a while: a lone one again
+    expect(await hasher.hash('the crowd has gone', 16)).toMatch(/^scrypt\$16\$/);
   });
 
   it('reports how many hashes wait for a thread', async () => {

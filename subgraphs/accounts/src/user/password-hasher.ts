@@ -45,12 +45,21 @@ export interface PasswordHasherOptions {
    */
   hashShare: number;
   registry?: Registry;
+  /** The clock the age of the hash-time estimate is read on (ms); tests move it. */
+  now?: () => number;
 }
 
 type Operation = 'hash' | 'verify';
 
 /** Weight of the newest hash in the moving average of the time a thread spends on one. */
 const SMOOTHING = 0.2;
+
+/**
+ * What happened within this long is recent: a refused sign-up (sign-ups are asking for more than
+ * the hasher takes) and the hash-time estimate (it still describes the machine; only a hash that
+ * runs can tell, and a store's sign-ins keep it far fresher).
+ */
+export const RECENT_MS = 30_000;
 
 /**
  * Password hashing on its own bounded pool of worker threads (piscina): scrypt never runs on the
@@ -62,19 +71,26 @@ const SMOOTHING = 0.2;
  *
  * Sign-ins keep a reserved share: new hashes (`hash`, sign-ups: anyone may ask for one) are
  * admitted only while fewer than `hashShare` of the slots hold one, and only if they would likely
- * be answered within `hashShare` of `maxWaitMs`; checks (`verify`, sign-ins of existing users) may
- * fill the whole pool and wait the whole budget. The queue stays first come, first served, so a
- * sign-in finds ahead of it at most that share of sign-ups, expected done within that share of the
- * budget: it is refused only when other sign-ins fill the rest (or one hash alone outlasts the
- * budget left). A priority queue (piscina's `taskQueue`) would not give that: it orders tasks
- * already admitted, so sign-ups could still take every slot, and a sign-up admitted on its wait
- * estimate could then be overtaken past the hard deadline, refused late instead of at once.
+ * be answered within `hashShare` of `maxWaitMs` — on an idle thread too while sign-ups are crowding
+ * in (one was refused within RECENT_MS); checks (`verify`, sign-ins of existing users) may fill the
+ * whole pool and wait the whole budget, and an idle thread always takes one. The queue stays first
+ * come, first served, so a sign-in finds ahead of it at most that share of sign-ups, expected done
+ * within that share of the budget: it is refused only when other sign-ins fill the rest. On a
+ * machine so loaded that one hash outlasts the sign-ups' share, a flood of sign-ups is refused
+ * and sign-ins keep the threads; a lone sign-up still takes an idle one. A
+ * priority queue (piscina's `taskQueue`) would not give that: it orders tasks already admitted,
+ * so sign-ups could still take every slot, and a sign-up admitted on its wait estimate could then
+ * be overtaken past the hard deadline, refused late instead of at once.
  * See docs/adr/0008-sessions-and-tokens.md.
  */
 export class PasswordHasher {
   private readonly pool: Piscina<HashTask | VerifyTask, Timed<string | boolean>>;
   /** Moving average of a thread's time per hash (ms); undefined until one has run. */
   private hashMs: number | undefined;
+  /** When hashMs last learnt something, and when a sign-up was last refused (on `now`). */
+  private learntAt = -Infinity;
+  private signUpRefusedAt = -Infinity;
+  private readonly now: () => number;
   /** Hashes handed to the pool and not finished (running or waiting), by operation. */
   private readonly inFlight: Record<Operation, number> = { hash: 0, verify: 0 };
   /** How many new hashes (sign-ups) may be in the pool at once: their share of its slots. */
@@ -86,6 +102,7 @@ export class PasswordHasher {
     const { threads, maxQueue, hashShare } = options;
     if (!(hashShare > 0 && hashShare <= 1)) throw new RangeError(`hashShare must be in (0, 1], not ${hashShare}`);
     this.hashSlots = Math.max(1, Math.floor(hashShare * (threads + maxQueue)));
+    this.now = options.now ?? (() => performance.now());
     this.pool = new Piscina({
       filename: WORKER,
       minThreads: options.threads,
@@ -147,11 +164,17 @@ export class PasswordHasher {
     const started = performance.now();
     const { threads, maxQueue, maxWaitMs, timeoutMs, hashShare } = this.options;
     const total = this.total();
-    const [slots, waitMs] = operation === 'hash' ? [this.hashSlots, hashShare * maxWaitMs] : [Infinity, maxWaitMs];
+    const limited = operation === 'hash' && hashShare < 1; // a sign-up, held to its share
+    const [slots, waitMs] = limited ? [this.hashSlots, hashShare * maxWaitMs] : [Infinity, maxWaitMs];
     if (total >= threads + maxQueue || this.inFlight[operation] >= slots) throw this.refuse(operation, 'queue_full');
-    // An idle thread always takes it (so a slow spell can never refuse everything for good).
-    const busy = total >= threads;
-    if (busy && this.hashMs !== undefined && this.expectedAnswerMs(this.hashMs) > waitMs) {
+    // An idle thread always takes a sign-in, so a slow spell can never refuse everything for good,
+    // and a sign-up too unless sign-ups are crowding in: then only if one hash fits in their share
+    // of the budget, else every sign-in arriving behind it would wait a whole slow hash more. A stale
+    // estimate refuses nothing (nothing to go by: this one measures again).
+    const now = this.now();
+    const crowded = now - this.signUpRefusedAt < RECENT_MS && now - this.learntAt < RECENT_MS;
+    const mustFit = total >= threads || (limited && crowded);
+    if (mustFit && this.hashMs !== undefined && this.expectedAnswerMs(this.hashMs) > waitMs) {
       throw this.refuse(operation, 'slow');
     }
     let result: Timed<string | boolean>;
@@ -176,10 +199,12 @@ export class PasswordHasher {
 
   private learn(ms: number): void {
     this.hashMs = this.hashMs === undefined ? ms : this.hashMs + SMOOTHING * (ms - this.hashMs);
+    this.learntAt = this.now();
   }
 
   private refuse(operation: Operation, reason: 'queue_full' | 'slow' | 'timeout'): PasswordHasherBusy {
     this.refused.inc({ operation, reason });
+    if (operation === 'hash') this.signUpRefusedAt = this.now();
     return new PasswordHasherBusy(this.expectedAnswerMs(this.hashMs ?? 1000));
   }
 
