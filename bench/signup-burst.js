@@ -7,10 +7,12 @@
 //   npm run build
 //   node bench/signup-burst.js [signups=50] [readers=8] [rounds=3] [--root DIR] [--label NAME]
 //
-// Each round sends `signups` distinct sign-ups at once while `readers` signed-in clients sign in
-// and read `me` in a loop (a reader told RATE_LIMITED keeps reading and signs in again after its
-// Retry-After); figures "during the burst" are those of requests started while a round's sign-ups
-// were unanswered.
+// `readers` signed-in users read `me` in a loop all along. Each round, those users sign in again
+// (each from a second device of its own) all at once, alone; 3 s later `signups` distinct
+// sign-ups are sent at once with the users' sign-ins spread evenly among them. The two volleys
+// ask the hasher for the same sign-ins: what the burst changes for existing users is the
+// difference between them. Figures "during the burst" are those of requests started while a
+// round's sign-ups were unanswered.
 //
 // It starts `gateway/dist/main.js` and `subgraphs/accounts/dist/main.js` of DIR (default: this
 // checkout; e.g. a build of main, for comparison) on free ports (never 4000-4006), against a fresh
@@ -18,8 +20,8 @@
 // tests' global setup does) and key prefixes `acc:t_<suffix>:` / `gw:t_<suffix>:` in its Redis; it
 // drops all of them at the end. The other subgraphs are not started (no operation here needs them).
 // Each client has its own address (X-Forwarded-For from loopback, which the gateway trusts here), as
-// 50 browsers would. Prints the machine, the command and the figures; writes
-// bench/results/signup-burst[-NAME].json.
+// 50 browsers would. Metrics are read from each process's own metrics port (METRICS_PORT, a free
+// one). Prints the machine, the command and the figures; writes bench/results/signup-burst[-NAME].json.
 const { spawn } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
 const { existsSync, mkdirSync, readFileSync, writeFileSync } = require('node:fs');
@@ -70,6 +72,8 @@ function stackEnv() {
 
 const withDatabase = (url, database) => Object.assign(new URL(url), { pathname: `/${database}` }).toString();
 
+const taken = new Set();
+/** A port nothing listens on, outside 4000-4006, and not handed out before by this run. */
 async function freePort() {
   for (;;) {
     const port = await new Promise((resolve, reject) => {
@@ -79,7 +83,10 @@ async function freePort() {
         server.close(() => resolve(p));
       });
     });
-    if (port < 4000 || port > 4006) return port;
+    if ((port < 4000 || port > 4006) && !taken.has(port)) {
+      taken.add(port);
+      return port;
+    }
   }
 }
 
@@ -218,6 +225,7 @@ async function main() {
     }
 
     const [accountsPort, gatewayPort, nowherePort] = [await freePort(), await freePort(), await freePort()];
+    const metricsPorts = { accounts: await freePort(), gateway: await freePort() };
     const secrets = Object.fromEntries(SUBGRAPHS.map((s) => [s, randomBytes(24).toString('base64url')]));
     const gatewayUrl = `http://127.0.0.1:${gatewayPort}/graphql`;
     const accountsUrl = `http://127.0.0.1:${accountsPort}/graphql`;
@@ -229,6 +237,7 @@ async function main() {
       start('accounts', path.join(root, 'subgraphs/accounts/dist/main.js'), {
         ...base,
         PORT: String(accountsPort),
+        METRICS_PORT: String(metricsPorts.accounts),
         ACCOUNTS_DATABASE_URL: appUrl,
         ACCOUNTS_REDIS_URL: env.ACCOUNTS_REDIS_URL,
         ACCOUNTS_REDIS_PREFIX: prefixes.accounts,
@@ -244,6 +253,7 @@ async function main() {
         ...base,
         APOLLO_TELEMETRY_DISABLED: 'true',
         PORT: String(gatewayPort),
+        METRICS_PORT: String(metricsPorts.gateway),
         ...Object.fromEntries(SUBGRAPHS.map((s) => [`${s.toUpperCase()}_SIGNING_SECRET`, secrets[s]])),
         ...Object.fromEntries(
           SUBGRAPHS.map((s) => [
@@ -279,39 +289,46 @@ async function main() {
     }
     const samples = [];
     let stopping = false;
-    // Each reader signs in again and reads `me`, over and over; told RATE_LIMITED, it keeps reading
-    // and signs in again once the Retry-After it was given has passed (as a browser would).
-    const loops = users.map(async ({ client, email, id }) => {
-      let signInAfter = 0;
+    // Each reader reads `me` over and over, signed in since before the first round.
+    const loops = users.map(async ({ client, id }) => {
       while (!stopping) {
-        if (performance.now() >= signInAfter) {
-          const signIn = await client.gql(SIGN_IN, { input: { email, password: PASSWORD } });
-          samples.push({ op: 'signIn', ...signIn, ok: signIn.status === 200 && !signIn.body.errors });
-          const retryAfter = signIn.body.errors?.[0]?.extensions?.retryAfterSeconds;
-          if (signIn.code === 'RATE_LIMITED' && retryAfter) signInAfter = performance.now() + retryAfter * 1000;
-        }
         const me = await client.gql(ME);
         samples.push({ op: 'me', ...me, ok: me.status === 200 && !me.body.errors && me.body.data?.me?.id === id });
       }
     });
+    // The same users sign in again, each from a second client of its own (another device), in
+    // volleys: all of them at once, either alone or among a round's sign-ups.
+    const devices = users.map(({ email }, i) => ({ email, client: new Client(gatewayUrl, `198.18.2.${i + 1}`) }));
+    const signIn = async ({ client, email }, op) => {
+      const res = await client.gql(SIGN_IN, { input: { email, password: PASSWORD } });
+      samples.push({ op, ...res, ok: res.status === 200 && !!res.body.data?.signIn && !res.body.errors });
+    };
 
     const windows = [];
     const attempts = [];
     await sleep(1500);
     for (let round = 0; round < rounds; round++) {
+      await Promise.all(devices.map((device) => signIn(device, 'signInQuiet')));
+      await sleep(3000); // the pool drains before the burst
       const started = performance.now();
-      const answers = await Promise.all(
-        Array.from({ length: signups }, async (_, i) => {
-          const email = `burst-${round}-${i}@bench.example`;
-          const client = new Client(gatewayUrl, `198.19.${round}.${i + 1}`);
-          const res = await client.gql(SIGN_UP, { input: { email, name: `Burst ${i}`, password: PASSWORD } });
-          return { email, ...res };
-        }),
-      );
+      const signUp = async (i) => {
+        const email = `burst-${round}-${i}@bench.example`;
+        const client = new Client(gatewayUrl, `198.19.${round}.${i + 1}`);
+        const res = await client.gql(SIGN_UP, { input: { email, name: `Burst ${i}`, password: PASSWORD } });
+        attempts.push({ email, ...res });
+      };
+      // the sign-ins spread evenly among the sign-ups, all sent at once
+      const every = Math.max(1, Math.floor(signups / devices.length));
+      const sent = [];
+      for (let i = 0; i < signups; i++) {
+        sent.push(signUp(i));
+        const next = (i + 1) / every; // after every `every` sign-ups, the next user signs in
+        if (Number.isInteger(next) && next <= devices.length) sent.push(signIn(devices[next - 1], 'signInBurst'));
+      }
+      await Promise.all(sent);
       windows.push({ from: started, to: performance.now() });
-      attempts.push(...answers);
       process.stderr.write(`round ${round + 1}: ${Math.round(performance.now() - started)} ms\n`);
-      await sleep(3000); // the pool drains before the next burst
+      await sleep(3000); // the pool drains before the next round
     }
     stopping = true;
     await Promise.all(loops);
@@ -345,22 +362,33 @@ async function main() {
     const stats = (op, when = during) => {
       const inBurst = samples.filter((s) => s.op === op && when(s));
       const failures = {};
-      for (const s of inBurst.filter((x) => !x.ok))
-        failures[s.code ?? `http_${s.status}`] = (failures[s.code ?? `http_${s.status}`] ?? 0) + 1;
+      const messages = {}; // of the failures other than RATE_LIMITED
+      for (const s of inBurst.filter((x) => !x.ok)) {
+        const code = s.code ?? `http_${s.status}`;
+        failures[code] = (failures[code] ?? 0) + 1;
+        const message = s.body.errors?.[0]?.message;
+        if (code !== 'RATE_LIMITED' && message) messages[message] = (messages[message] ?? 0) + 1;
+      }
       const answered = inBurst.filter((s) => s.ok).map((s) => s.ms);
       const { p50, p99, max } = latency(inBurst.map((s) => s.ms));
       return {
         requests: inBurst.length,
         ok: answered.length,
         failures,
+        ...(Object.keys(messages).length ? { messages } : {}),
         p50Ms: p50,
         p99Ms: p99,
         p99OkMs: percentile(answered, 99),
         maxMs: max,
       };
     };
-    const gatewayMetrics = await (await fetch(`http://127.0.0.1:${gatewayPort}/metrics`)).text();
-    const accountsMetrics = await (await fetch(`http://127.0.0.1:${accountsPort}/metrics`)).text().catch(() => '');
+    const scrape = async (port) => {
+      const response = await fetch(`http://127.0.0.1:${port}/metrics`);
+      if (!response.ok) throw new Error(`metrics on port ${port} answered ${response.status}`);
+      return response.text();
+    };
+    const gatewayMetrics = await scrape(metricsPorts.gateway);
+    const accountsMetrics = await scrape(metricsPorts.accounts);
     const report = {
       date: new Date().toISOString(),
       machine: `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, load ${os
@@ -382,8 +410,15 @@ async function main() {
           99,
         ),
       },
-      duringBurst: { signIn: stats('signIn'), me: stats('me') },
-      wholeRun: { signIn: stats('signIn', () => true), me: stats('me', () => true) },
+      signIn: {
+        amongTheSignUps: stats('signInBurst', () => true),
+        alone: stats('signInQuiet', () => true),
+      },
+      me: {
+        duringBurst: stats('me'),
+        outsideBurst: stats('me', (s) => !during(s)),
+        wholeRun: stats('me', () => true),
+      },
       accountsBreakerOpened: sum(gatewayMetrics, 'subgraph_breaker_state', { subgraph: 'accounts' }) === 2,
       gatewayAccountsFetchOutcomes: Object.fromEntries(
         ['ok', 'timeout', 'circuit_open', 'unreachable', 'http_5xx'].map((o) => [
@@ -391,7 +426,17 @@ async function main() {
           sum(gatewayMetrics, 'subgraph_fetch_duration_seconds_count', { subgraph: 'accounts', outcome: o }),
         ]),
       ),
-      passwordHashesRefused: sum(accountsMetrics, 'password_hash_refused_total'),
+      passwordHashesRefused: Object.fromEntries(
+        ['hash', 'verify'].map((operation) => [
+          operation,
+          Object.fromEntries(
+            ['queue_full', 'slow', 'timeout'].map((reason) => [
+              reason,
+              sum(accountsMetrics, 'password_hash_refused_total', { operation, reason }),
+            ]),
+          ),
+        ]),
+      ),
       passwordHashMs: Object.fromEntries(
         ['hash', 'verify'].map((operation) => {
           const count = sum(accountsMetrics, 'password_hash_duration_seconds_count', { operation });

@@ -64,6 +64,7 @@ export async function createAccounts(
     maxQueue: config.PASSWORD_HASH_MAX_QUEUE,
     maxWaitMs: config.PASSWORD_HASH_MAX_WAIT_MS,
     timeoutMs: config.PASSWORD_HASH_TIMEOUT_MS,
+    hashShare: config.PASSWORD_HASH_SIGN_UP_SHARE,
     registry: metrics.registry,
   });
   const serviceDeps: AccountsDeps = {

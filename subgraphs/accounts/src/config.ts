@@ -47,6 +47,12 @@ export const accountsEnv = {
    * gateway reported as timed out is never created afterwards.
    */
   PASSWORD_HASH_TIMEOUT_MS: z.coerce.number().int().min(100).default(4000),
+  /**
+   * The share of the hasher (of its threads + queue, and of PASSWORD_HASH_MAX_WAIT_MS) that sign-ups
+   * may use; sign-ins may use all of it, so existing users keep signing in while a burst of sign-ups
+   * is refused. Default half: with one thread and 4 waiting, 2 sign-ups at once, each within 1.5 s.
+   */
+  PASSWORD_HASH_SIGN_UP_SHARE: z.coerce.number().gt(0).max(1).default(0.5),
   /** Accounts' own Redis key space (ACL user `accounts`, keys `acc:*`): sessions, sign-in throttling. */
   ACCOUNTS_REDIS_URL: urlWithScheme('redis', 'rediss'),
   /** Deadline of one Redis command: past it, a session operation answers SERVICE_UNAVAILABLE. */

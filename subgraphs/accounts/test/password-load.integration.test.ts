@@ -164,6 +164,43 @@ describe('a burst of sign-ins beyond the password hasher', () => {
   });
 });
 
+describe('sign-ins of existing users during a flood of sign-ups beyond the password hasher', () => {
+  it('are all taken and answered, while the sign-ups beyond their share are refused and not created', async () => {
+    const members = Array.from({ length: 3 }, (_, i) => `regular-${i}@example.com`);
+    for (const email of members) expect((await signUp(email)).errors).toBeUndefined();
+
+    // Eight strangers, each sending a new sign-up (from a new address) as soon as its last one is
+    // answered, until the members are done: more sign-ups than the hasher takes, all the while.
+    let flooding = true;
+    const flood: GraphQLResponse<Record<string, any>>[] = [];
+    const emails: string[] = [];
+    const strangers = Array.from({ length: 8 }, async (_, s) => {
+      for (let i = 0; flooding; i++) {
+        emails.push(`flood-${s}-${i}@example.com`);
+        flood.push(await signUp(emails.at(-1)!));
+      }
+    });
+    while (!flood.some((r) => codes(r).join() === 'RATE_LIMITED')) await new Promise((r) => setTimeout(r, 5));
+    const refusedBefore = flood.filter((r) => codes(r).join() === 'RATE_LIMITED').length;
+
+    // The members sign in one after another, four times each, while the flood goes on.
+    const signIns: GraphQLResponse<Record<string, any>>[] = [];
+    for (let round = 0; round < 4; round++) {
+      for (const email of members)
+        signIns.push(await call(SIGN_IN, { input: { email, password: PASSWORD } }, client()));
+    }
+    const refusedDuring = flood.filter((r) => codes(r).join() === 'RATE_LIMITED').length - refusedBefore;
+    flooding = false;
+    await Promise.all(strangers);
+
+    expect(signIns.filter((r) => !r.errors && r.data?.['signIn']?.user?.id)).toHaveLength(12);
+    expect(refusedDuring).toBeGreaterThan(0); // the flood was beyond the bound while they signed in
+    const { done } = split(flood);
+    const created = done.map((r) => r.data!['signUp'].email as string);
+    expect((await emailsInDb(emails)).sort()).toEqual(created.sort());
+  });
+});
+
 describe('the sign-up throttle', () => {
   it('refuses an address its 4th sign-up within the window, creating nothing; another address is unaffected', async () => {
     const address = client();

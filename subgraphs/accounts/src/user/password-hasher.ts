@@ -38,11 +38,28 @@ export interface PasswordHasherOptions {
    * created after the gateway has told its client it timed out.
    */
   timeoutMs: number;
+  /**
+   * The fraction (0 < share ≤ 1) of the pool that new hashes (sign-ups) may use: of its slots
+   * (`threads + maxQueue`, rounded down, at least one) and of `maxWaitMs`. Checks of a password
+   * (sign-ins) may use all of both, so a burst of sign-ups cannot refuse existing users.
+   */
+  hashShare: number;
   registry?: Registry;
+  /** The clock the age of the hash-time estimate is read on (ms); tests move it. */
+  now?: () => number;
 }
+
+type Operation = 'hash' | 'verify';
 
 /** Weight of the newest hash in the moving average of the time a thread spends on one. */
 const SMOOTHING = 0.2;
+
+/**
+ * What happened within this long is recent: a refused sign-up (sign-ups are asking for more than
+ * the hasher takes) and the hash-time estimate (it still describes the machine; only a hash that
+ * runs can tell, and a store's sign-ins keep it far fresher).
+ */
+export const RECENT_MS = 30_000;
 
 /**
  * Password hashing on its own bounded pool of worker threads (piscina): scrypt never runs on the
@@ -51,18 +68,41 @@ const SMOOTHING = 0.2;
  * refused at once with a wait estimate instead of queueing past the gateway's deadline. A hash
  * that still takes longer than `timeoutMs` (a machine slower than its recent past) is stopped
  * and refused the same way.
+ *
+ * Sign-ins keep a reserved share: new hashes (`hash`, sign-ups: anyone may ask for one) are
+ * admitted only while fewer than `hashShare` of the slots hold one, and only if they would likely
+ * be answered within `hashShare` of `maxWaitMs` — on an idle thread too while sign-ups are crowding
+ * in (one was refused within RECENT_MS); checks (`verify`, sign-ins of existing users) may fill the
+ * whole pool and wait the whole budget, and an idle thread always takes one. The queue stays first
+ * come, first served, so a sign-in finds ahead of it at most that share of sign-ups, expected done
+ * within that share of the budget: it is refused only when other sign-ins fill the rest. On a
+ * machine so loaded that one hash outlasts the sign-ups' share, a flood of sign-ups is refused
+ * and sign-ins keep the threads; a lone sign-up still takes an idle one. A
+ * priority queue (piscina's `taskQueue`) would not give that: it orders tasks already admitted,
+ * so sign-ups could still take every slot, and a sign-up admitted on its wait estimate could then
+ * be overtaken past the hard deadline, refused late instead of at once.
  * See docs/adr/0008-sessions-and-tokens.md.
  */
 export class PasswordHasher {
   private readonly pool: Piscina<HashTask | VerifyTask, Timed<string | boolean>>;
   /** Moving average of a thread's time per hash (ms); undefined until one has run. */
   private hashMs: number | undefined;
-  /** Hashes handed to the pool and not finished: running or waiting. */
-  private inFlight = 0;
+  /** When hashMs last learnt something, and when a sign-up was last refused (on `now`). */
+  private learntAt = -Infinity;
+  private signUpRefusedAt = -Infinity;
+  private readonly now: () => number;
+  /** Hashes handed to the pool and not finished (running or waiting), by operation. */
+  private readonly inFlight: Record<Operation, number> = { hash: 0, verify: 0 };
+  /** How many new hashes (sign-ups) may be in the pool at once: their share of its slots. */
+  private readonly hashSlots: number;
   private readonly refused: Counter<'operation' | 'reason'>;
   private readonly duration: Histogram<'operation'>;
 
   constructor(private readonly options: PasswordHasherOptions) {
+    const { threads, maxQueue, hashShare } = options;
+    if (!(hashShare > 0 && hashShare <= 1)) throw new RangeError(`hashShare must be in (0, 1], not ${hashShare}`);
+    this.hashSlots = Math.max(1, Math.floor(hashShare * (threads + maxQueue)));
+    this.now = options.now ?? (() => performance.now());
     this.pool = new Piscina({
       filename: WORKER,
       minThreads: options.threads,
@@ -72,6 +112,16 @@ export class PasswordHasher {
     });
     const registers = options.registry ? [options.registry] : [];
     const pool = this.pool;
+    const inFlight = this.inFlight;
+    new Gauge({
+      name: 'password_hash_in_flight',
+      help: 'Password hashes in the pool (running or waiting), by operation (hash: sign-ups, verify: sign-ins)',
+      labelNames: ['operation'],
+      registers,
+      collect() {
+        for (const operation of ['hash', 'verify'] as const) this.set({ operation }, inFlight[operation]);
+      },
+    });
     new Gauge({
       name: 'password_hash_queue_depth',
       help: 'Password hashes waiting for a worker thread',
@@ -82,7 +132,7 @@ export class PasswordHasher {
     });
     this.refused = new Counter({
       name: 'password_hash_refused_total',
-      help: 'Password hashes refused, by operation and reason (queue_full; slow: would wait past the budget; timeout: given up)',
+      help: 'Password hashes refused, by operation and reason (queue_full: no slot of its share left; slow: would wait past its share of the budget; timeout: given up)',
       labelNames: ['operation', 'reason'],
       registers,
     });
@@ -95,12 +145,12 @@ export class PasswordHasher {
     });
   }
 
-  /** A new hash of `password` at cost 2^logN; PasswordHasherBusy when the pool is full. */
+  /** A new hash of `password` at cost 2^logN (a sign-up); PasswordHasherBusy when its share of the pool is full. */
   hash(password: string, logN: number): Promise<string> {
     return this.run('hash', 'hashTask', { password, logN }) as Promise<string>;
   }
 
-  /** Whether `password` matches `stored` (constant-time); PasswordHasherBusy when the pool is full. */
+  /** Whether `password` matches `stored` (constant-time; a sign-in); PasswordHasherBusy when the pool is full. */
   verify(password: string, stored: string): Promise<boolean> {
     return this.run('verify', 'verifyTask', { password, stored }) as Promise<boolean>;
   }
@@ -110,20 +160,28 @@ export class PasswordHasher {
     return this.pool.close();
   }
 
-  private async run(operation: 'hash' | 'verify', name: string, task: HashTask | VerifyTask) {
+  private async run(operation: Operation, name: string, task: HashTask | VerifyTask) {
     const started = performance.now();
-    const { threads, maxQueue, maxWaitMs, timeoutMs } = this.options;
-    if (this.inFlight >= threads + maxQueue) throw this.refuse(operation, 'queue_full');
-    // An idle thread always takes it (so a slow spell can never refuse everything for good).
-    const busy = this.inFlight >= threads;
-    if (busy && this.hashMs !== undefined && this.expectedAnswerMs(this.hashMs) > maxWaitMs) {
+    const { threads, maxQueue, maxWaitMs, timeoutMs, hashShare } = this.options;
+    const total = this.total();
+    const limited = operation === 'hash' && hashShare < 1; // a sign-up, held to its share
+    const [slots, waitMs] = limited ? [this.hashSlots, hashShare * maxWaitMs] : [Infinity, maxWaitMs];
+    if (total >= threads + maxQueue || this.inFlight[operation] >= slots) throw this.refuse(operation, 'queue_full');
+    // An idle thread always takes a sign-in, so a slow spell can never refuse everything for good,
+    // and a sign-up too unless sign-ups are crowding in: then only if one hash fits in their share
+    // of the budget, else every sign-in arriving behind it would wait a whole slow hash more. A stale
+    // estimate refuses nothing (nothing to go by: this one measures again).
+    const now = this.now();
+    const crowded = now - this.signUpRefusedAt < RECENT_MS && now - this.learntAt < RECENT_MS;
+    const mustFit = total >= threads || (limited && crowded);
+    if (mustFit && this.hashMs !== undefined && this.expectedAnswerMs(this.hashMs) > waitMs) {
       throw this.refuse(operation, 'slow');
     }
     let result: Timed<string | boolean>;
     const deadline = AbortSignal.timeout(timeoutMs);
     // how many hash times, at least, it waits for and runs: those ahead of it, `threads` at a time, and its own
-    const turns = Math.floor(this.inFlight / threads) + 1;
-    this.inFlight++;
+    const turns = Math.floor(total / threads) + 1;
+    this.inFlight[operation]++;
     try {
       result = await this.pool.run(task, { name, signal: deadline });
     } catch (error) {
@@ -132,7 +190,7 @@ export class PasswordHasher {
       if (timeoutMs / turns > (this.hashMs ?? 0)) this.learn(timeoutMs / turns);
       throw this.refuse(operation, 'timeout');
     } finally {
-      this.inFlight--;
+      this.inFlight[operation]--;
     }
     this.learn(result.ms);
     this.duration.observe({ operation }, (performance.now() - started) / 1000);
@@ -141,10 +199,12 @@ export class PasswordHasher {
 
   private learn(ms: number): void {
     this.hashMs = this.hashMs === undefined ? ms : this.hashMs + SMOOTHING * (ms - this.hashMs);
+    this.learntAt = this.now();
   }
 
-  private refuse(operation: 'hash' | 'verify', reason: 'queue_full' | 'slow' | 'timeout'): PasswordHasherBusy {
+  private refuse(operation: Operation, reason: 'queue_full' | 'slow' | 'timeout'): PasswordHasherBusy {
     this.refused.inc({ operation, reason });
+    if (operation === 'hash') this.signUpRefusedAt = this.now();
     return new PasswordHasherBusy(this.expectedAnswerMs(this.hashMs ?? 1000));
   }
 
@@ -155,7 +215,13 @@ export class PasswordHasher {
    */
   private expectedAnswerMs(perHash: number): number {
     const { threads } = this.options;
-    if (this.inFlight < threads) return perHash;
-    return (Math.floor((this.inFlight - threads) / threads) + 1) * perHash + perHash;
+    const total = this.total();
+    if (total < threads) return perHash;
+    return (Math.floor((total - threads) / threads) + 1) * perHash + perHash;
+  }
+
+  /** Hashes in the pool, running or waiting, of both operations. */
+  private total(): number {
+    return this.inFlight.hash + this.inFlight.verify;
   }
 }
